@@ -1,0 +1,186 @@
+/*
+ * acct.h: the accounts store: domains, mail accounts, aliases, admins,
+ * 2FA, SSO tokens and the audit log in tuimail.db, which Dovecot's passdb
+ * reads as well.
+ *
+ * Files: acct.c (the rules: address checks, hashing, cascades, audit;
+ * shared by tuimaild and tuimailctl), acct_sqlite.c (the sqlite3 backend,
+ * the only code with SQL). Other backends plug in as another
+ * struct acct_backend without touching callers.
+ *
+ * Every acct_* write runs in one transaction together with its audit_log
+ * row: it happens whole or not at all. Functions return 0 (or 1 for
+ * "found") and -1 with err_msg() set; messages are fit to show a user.
+ */
+#ifndef TUIMAIL_ACCT_H
+#define TUIMAIL_ACCT_H
+
+#include <stdint.h>
+
+#include "passwd.h"
+#include "totp.h"
+#include "util/conf.h"
+
+#define ACCT_EMAIL_MAX 254
+#define ACCT_DOMAIN_MAX 253
+#define ACCT_NAME_MAX 128
+#define ACCT_DEST_MAX 1024 /* an alias's comma-separated destinations */
+#define ACCT_SSO_TTL 120   /* seconds an SSO token may wait for its use */
+#define ACCT_SSO_TOKEN 40  /* "sso-" and 32 hex digits, plus the NUL */
+
+struct acct_domain {
+	int64_t id;
+	char domain[ACCT_DOMAIN_MAX + 1];
+	int is_active;
+	long n_accounts; /* live accounts, filled by listings */
+	long n_aliases;
+	int64_t created_at;
+};
+
+/* One mail_accounts row joined with its domain. Times: Unix s, 0 = never. */
+struct acct_account {
+	int64_t id;
+	int64_t domain_id;
+	char email[ACCT_EMAIL_MAX + 1];
+	char domain[ACCT_DOMAIN_MAX + 1];
+	char display_name[ACCT_NAME_MAX + 1];
+	char password[PW_HASH_MAX]; /* Dovecot scheme string */
+	long quota_mb;		    /* 0 = unlimited (NULL in the table) */
+	int64_t usage_bytes;
+	int is_active;
+	int domain_active;
+	char totp_secret[TOTP_SECRET_B32]; /* base32, "" when none */
+	int totp_enabled;
+	int64_t totp_last_step;
+	int64_t last_sync, last_login, created_at, updated_at, deleted_at;
+};
+
+struct acct_alias {
+	int64_t id;
+	char alias[ACCT_EMAIL_MAX + 1];
+	char dest[ACCT_DEST_MAX + 1];
+	int is_active;
+};
+
+/* What an account listing shows; NULL or "" fields do not filter. */
+struct acct_filter {
+	const char *domain; /* exact domain */
+	const char *search; /* substring of address or domain */
+};
+
+typedef int (*acct_domain_cb)(const struct acct_domain *d, void *arg);
+typedef int (*acct_account_cb)(const struct acct_account *a, void *arg);
+typedef int (*acct_alias_cb)(const struct acct_alias *al, void *arg);
+
+struct acct_store; /* a backend's open handle */
+
+/*
+ * A storage backend: plain reads and writes, no rules. Lookups return 1
+ * found, 0 not found, -1 error. Listing callbacks stop the walk by
+ * returning non-zero, which the listing then returns.
+ */
+struct acct_backend {
+	const char *name;
+	struct acct_store *(*open)(const char *where, int create);
+	void (*close)(struct acct_store *st);
+	int (*migrate)(struct acct_store *st);
+	int (*check)(struct acct_store *st);
+	int (*begin)(struct acct_store *st);
+	int (*commit)(struct acct_store *st);
+	void (*rollback)(struct acct_store *st);
+
+	int (*domain_get)(struct acct_store *st, const char *domain,
+			  struct acct_domain *out);
+	int (*domain_add)(struct acct_store *st, const char *domain,
+			  int64_t now);
+	int (*domain_set_active)(struct acct_store *st, int64_t id, int active,
+				 int64_t now);
+	int (*domain_del)(struct acct_store *st, int64_t id);
+	int (*domain_list)(struct acct_store *st, acct_domain_cb cb, void *arg);
+
+	int (*account_get)(struct acct_store *st, const char *email,
+			   struct acct_account *out);
+	int (*account_add)(struct acct_store *st, const struct acct_account *a);
+	int (*account_update)(struct acct_store *st,
+			      const struct acct_account *a);
+	int (*account_del)(struct acct_store *st, int64_t id);
+	int (*account_count)(struct acct_store *st, int64_t domain_id,
+			     long *n);
+	int (*account_list)(struct acct_store *st, const struct acct_filter *f,
+			    acct_account_cb cb, void *arg);
+
+	int (*alias_get)(struct acct_store *st, const char *alias,
+			 struct acct_alias *out);
+	int (*alias_add)(struct acct_store *st, int64_t domain_id,
+			 const char *alias, const char *dest, int64_t now);
+	int (*alias_set_dest)(struct acct_store *st, int64_t id,
+			      const char *dest, int64_t now);
+	int (*alias_del)(struct acct_store *st, int64_t id);
+	int (*alias_list)(struct acct_store *st, const char *domain,
+			  acct_alias_cb cb, void *arg);
+
+	int (*admin_is)(struct acct_store *st, const char *email);
+	int (*admin_set)(struct acct_store *st, const char *email, int on,
+			 int64_t now);
+
+	int (*sso_add)(struct acct_store *st, const char *token_hash,
+		       const char *email, int64_t expires_at);
+	int (*audit_add)(struct acct_store *st, int64_t at, const char *actor,
+			 const char *action, const char *target,
+			 const char *detail);
+};
+
+extern const struct acct_backend acct_sqlite_backend;
+
+/* An open accounts store and who is acting on it (for the audit log). */
+struct acct {
+	const struct acct_backend *be;
+	struct acct_store *st;	 /* owned */
+	const struct conf *conf; /* borrowed */
+	char actor[ACCT_EMAIL_MAX + 32];
+	int64_t (*now)(void);	 /* the clock; tests inject their own */
+};
+
+enum acct_open_mode { ACCT_OPEN_EXISTING, ACCT_OPEN_CREATE };
+
+int acct_open(struct acct *a, const struct conf *c, enum acct_open_mode mode,
+	      const char *actor);
+void acct_close(struct acct *a);
+int acct_check(struct acct *a);
+
+int acct_norm_email(const char *in, char *out, size_t outlen);
+int acct_norm_domain(const char *in, char *out, size_t outlen);
+
+int acct_domain_add(struct acct *a, const char *domain);
+int acct_domain_del(struct acct *a, const char *domain);
+int acct_domain_set_active(struct acct *a, const char *domain, int active);
+int acct_domain_list(struct acct *a, acct_domain_cb cb, void *arg);
+
+int acct_account_add(struct acct *a, const char *email, const char *password,
+		     long quota_mb, const char *name);
+int acct_account_get(struct acct *a, const char *email,
+		     struct acct_account *out);
+int acct_account_passwd(struct acct *a, const char *email,
+			const char *password);
+int acct_account_set_active(struct acct *a, const char *email, int active);
+int acct_account_del(struct acct *a, const char *email);
+int acct_account_list(struct acct *a, const struct acct_filter *f,
+		      acct_account_cb cb, void *arg);
+int acct_account_can_login(const struct acct_account *ac);
+
+int acct_alias_add(struct acct *a, const char *alias, const char *dest);
+int acct_alias_del(struct acct *a, const char *alias);
+int acct_alias_list(struct acct *a, const char *domain, acct_alias_cb cb,
+		    void *arg);
+
+int acct_admin_set(struct acct *a, const char *email, int on);
+int acct_is_admin(struct acct *a, const char *email);
+
+int acct_totp_enable(struct acct *a, const char *email, char *secret,
+		     size_t len);
+int acct_totp_disable(struct acct *a, const char *email);
+
+int acct_sso_mint(struct acct *a, const char *email, char *token,
+		  size_t len);
+
+#endif
