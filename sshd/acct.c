@@ -238,8 +238,9 @@ acct_domain_del(struct acct *a, const char *domain)
 	if (rc > 0)
 		rc = a->be->account_count(a->st, dom.id, &n);
 	if (rc == 0 && n > 0)
-		rc = err_set("domain '%s' still has %ld account%s", d, n,
-			     n == 1 ? "" : "s");
+		rc = err_set("domain '%s' still has %ld account%s (counting "
+			     "those the panel sync marked deleted)",
+			     d, n, n == 1 ? "" : "s");
 	if (rc == 0)
 		rc = a->be->domain_del(a->st, dom.id);
 	return acct_end(a, rc, "domain.del", d, NULL);
@@ -645,7 +646,12 @@ acct_admin_set(struct acct *a, const char *email, int on)
 		return -1;
 	rc = on ? acct_need_account(a, e, &ac) : 0;
 	if (rc == 0 && !on && a->be->admin_is(a->st, e) == 0)
-		rc = err_set("'%s' is not an admin", e);
+		rc = conf_is_admin(a->conf, e)
+			     ? err_set("'%s' is an admin by [admin] admins "
+				       "in %s: remove it there",
+				       e, a->conf->path ? a->conf->path
+							: "tui.conf")
+			     : err_set("'%s' is not an admin", e);
 	if (rc == 0)
 		rc = a->be->admin_set(a->st, e, on, a->now());
 	explicit_bzero(&ac, sizeof(ac));
@@ -749,4 +755,119 @@ acct_sso_mint(struct acct *a, const char *email, char *token, size_t len)
 fail:
 	explicit_bzero(token, len);
 	return -1;
+}
+
+/*
+ * Standalone mode: an IMAP login the server accepted for an address with
+ * no row creates the domain (if missing) and the account. The password
+ * stays the IMAP server's: the row holds "!", which verifies nothing.
+ * Fills out with the row, existing or new.
+ */
+int
+acct_account_autocreate(struct acct *a, const char *email,
+			struct acct_account *out)
+{
+	struct acct_account ac;
+	struct acct_domain d;
+	int rc;
+
+	memset(&ac, 0, sizeof(ac));
+	if (acct_norm_email(email, ac.email, sizeof(ac.email)) < 0 ||
+	    acct_begin(a) < 0)
+		return -1;
+	rc = a->be->account_get(a->st, ac.email, out);
+	if (rc > 0) {
+		a->be->rollback(a->st);
+		return 0;
+	}
+	if (rc == 0)
+		rc = a->be->domain_get(a->st, strrchr(ac.email, '@') + 1, &d);
+	if (rc == 0) {
+		rc = a->be->domain_add(a->st, strrchr(ac.email, '@') + 1,
+				       a->now());
+		if (rc == 0)
+			rc = a->be->domain_get(a->st,
+					       strrchr(ac.email, '@') + 1, &d);
+	}
+	if (rc > 0) {
+		ac.domain_id = d.id;
+		strcpy(ac.password, "!");
+		ac.is_active = 1;
+		ac.created_at = ac.updated_at = a->now();
+		rc = a->be->account_add(a->st, &ac);
+	}
+	if (acct_end(a, rc < 0 ? -1 : 0, "account.autocreate", ac.email,
+		     "first login") < 0)
+		return -1;
+	return a->be->account_get(a->st, ac.email, out) > 0 ? 0 : -1;
+}
+
+/*
+ * Stamps a successful login from addr, first reading the previous one
+ * into prev_at / prev_addr (len bytes) for "Last login" lines.
+ */
+int
+acct_login_stamp(struct acct *a, const struct acct_account *ac,
+		 const char *addr, int64_t *prev_at, char *prev_addr,
+		 size_t len)
+{
+	if (a->be->account_prev_login(a->st, ac->id, prev_at, prev_addr, len) <
+	    0)
+		return -1;
+	return a->be->account_login(a->st, ac->id, a->now(), addr);
+}
+
+/*
+ * Checks a second factor: a current TOTP code (each step works once) or
+ * an unused recovery code. Returns 1 accepted, 0 refused, -1 error.
+ */
+int
+acct_second_factor(struct acct *a, const struct acct_account *ac,
+		   const char *code)
+{
+	char hash[CR_SHA256_HEX], norm[64];
+	long long step;
+	size_t i, n = 0;
+
+	if (!ac->totp_enabled || !*ac->totp_secret)
+		return err_set("two-factor authentication is off");
+	step = totp_check(ac->totp_secret, code, (time_t)a->now(),
+			  ac->totp_last_step);
+	if (step < 0)
+		return -1;
+	if (step > 0)
+		return a->be->account_totp_use(a->st, ac->id, step);
+	/* Recovery codes are stored hashed, compared without '-' or case. */
+	for (i = 0; code[i] && n < sizeof(norm) - 1; i++)
+		if (code[i] != '-' && code[i] != ' ')
+			norm[n++] = (char)tolower((unsigned char)code[i]);
+	norm[n] = '\0';
+	if (n < 8)
+		return 0;
+	if (cr_sha256_hex(norm, n, hash) < 0)
+		return -1;
+	return a->be->recovery_use(a->st, ac->id, hash, a->now());
+}
+
+long
+acct_fail_count(struct acct *a, const char *key)
+{
+	long n = 0;
+
+	if (a->be->fail_get(a->st, key, a->now() - ACCT_FAIL_WINDOW, &n) < 0)
+		return 0;
+	return n;
+}
+
+int
+acct_fail_note(struct acct *a, const char *key)
+{
+	return a->be->fail_add(a->st, key, a->now(),
+			       a->now() - ACCT_FAIL_WINDOW);
+}
+
+int
+acct_fail_clear(struct acct *a, const char *key)
+{
+	return a->be->fail_clear(a->st, key);
 }

@@ -123,6 +123,20 @@ struct acct_backend {
 	int (*admin_set)(struct acct_store *st, const char *email, int on,
 			 int64_t now);
 
+	int (*account_login)(struct acct_store *st, int64_t id, int64_t now,
+			     const char *addr);
+	int (*account_prev_login)(struct acct_store *st, int64_t id,
+				  int64_t *at, char *addr, size_t len);
+	int (*account_totp_use)(struct acct_store *st, int64_t id,
+				int64_t step);
+	int (*recovery_use)(struct acct_store *st, int64_t account_id,
+			    const char *code_hash, int64_t now);
+	int (*fail_get)(struct acct_store *st, const char *key, int64_t since,
+			long *n);
+	int (*fail_add)(struct acct_store *st, const char *key, int64_t now,
+			int64_t since);
+	int (*fail_clear)(struct acct_store *st, const char *key);
+
 	int (*sso_add)(struct acct_store *st, const char *token_hash,
 		       const char *email, int64_t expires_at);
 	int (*audit_add)(struct acct_store *st, int64_t at, const char *actor,
@@ -179,6 +193,19 @@ int acct_is_admin(struct acct *a, const char *email);
 int acct_totp_enable(struct acct *a, const char *email, char *secret,
 		     size_t len);
 int acct_totp_disable(struct acct *a, const char *email);
+
+int acct_account_autocreate(struct acct *a, const char *email,
+			    struct acct_account *out);
+int acct_login_stamp(struct acct *a, const struct acct_account *ac,
+		     const char *addr, int64_t *prev_at, char *prev_addr,
+		     size_t len);
+int acct_second_factor(struct acct *a, const struct acct_account *ac,
+		       const char *code);
+
+#define ACCT_FAIL_WINDOW 900 /* seconds a login failure is remembered */
+long acct_fail_count(struct acct *a, const char *key);
+int acct_fail_note(struct acct *a, const char *key);
+int acct_fail_clear(struct acct *a, const char *key);
 
 int acct_sso_mint(struct acct *a, const char *email, char *token,
 		  size_t len);

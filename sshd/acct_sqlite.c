@@ -116,6 +116,13 @@ static const char *const migrations[] = {
 	"  email TEXT NOT NULL,"
 	"  expires_at INTEGER NOT NULL,"
 	"  used_at INTEGER);",
+
+	/* 2: login bookkeeping for the SSH door. */
+	"ALTER TABLE mail_accounts ADD COLUMN last_login_addr TEXT;"
+	"CREATE TABLE auth_failures ("
+	"  key TEXT PRIMARY KEY,"
+	"  failures INTEGER NOT NULL,"
+	"  last_at INTEGER NOT NULL);",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -567,6 +574,12 @@ sq_account_update(struct acct_store *st, const struct acct_account *a)
 static int
 sq_account_del(struct acct_store *st, int64_t id)
 {
+	/* Unused SSO tokens must not outlive the account they were for. */
+	if (sq_run(st,
+		   "DELETE FROM sso_tokens WHERE email = (SELECT email FROM"
+		   " mail_accounts WHERE id = ?)",
+		   "i", id) < 0)
+		return -1;
 	return sq_run(st, "DELETE FROM mail_accounts WHERE id = ?", "i", id);
 }
 
@@ -742,6 +755,105 @@ sq_admin_set(struct acct_store *st, const char *email, int on, int64_t now)
 	return sq_run(st, "DELETE FROM admins WHERE email = ?", "s", email);
 }
 
+/* Stamps a login; returns 0. */
+static int
+sq_account_login(struct acct_store *st, int64_t id, int64_t now,
+		 const char *addr)
+{
+	return sq_run(st,
+		      "UPDATE mail_accounts SET last_login = ?,"
+		      " last_login_addr = ? WHERE id = ?",
+		      "isi", now, addr, id);
+}
+
+static int
+sq_account_prev_login(struct acct_store *st, int64_t id, int64_t *at,
+		      char *addr, size_t len)
+{
+	sqlite3_stmt *s = sq_prepare(
+		st, "SELECT coalesce(last_login, 0), last_login_addr"
+		    " FROM mail_accounts WHERE id = ?");
+	int rc = 0;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	*at = 0;
+	addr[0] = '\0';
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*at = sqlite3_column_int64(s, 0);
+		sq_text(s, 1, addr, len);
+		rc = 1;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/*
+ * Moves totp_last_step forward to step, only if it is behind: two logins
+ * racing with one code cannot both win. Returns 1 if it moved, 0 if not.
+ */
+static int
+sq_account_totp_use(struct acct_store *st, int64_t id, int64_t step)
+{
+	if (sq_run(st,
+		   "UPDATE mail_accounts SET totp_last_step = ?"
+		   " WHERE id = ? AND totp_last_step < ?",
+		   "iii", step, id, step) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1;
+}
+
+/* Marks an unused recovery code used; returns 1 if there was one. */
+static int
+sq_recovery_use(struct acct_store *st, int64_t account_id,
+		const char *code_hash, int64_t now)
+{
+	if (sq_run(st,
+		   "UPDATE recovery_codes SET used_at = ? WHERE id = (SELECT"
+		   " id FROM recovery_codes WHERE account_id = ? AND"
+		   " code_hash = ? AND used_at IS NULL LIMIT 1)",
+		   "iis", now, account_id, code_hash) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1;
+}
+
+/* Reads the failure count of key within the last window seconds. */
+static int
+sq_fail_get(struct acct_store *st, const char *key, int64_t since, long *n)
+{
+	sqlite3_stmt *s = sq_prepare(
+		st, "SELECT failures FROM auth_failures WHERE key = ?"
+		    " AND last_at >= ?");
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, since);
+	*n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Counts one more failure for key; a stale count starts again at 1. */
+static int
+sq_fail_add(struct acct_store *st, const char *key, int64_t now,
+	    int64_t since)
+{
+	return sq_run(st,
+		      "INSERT INTO auth_failures (key, failures, last_at)"
+		      " VALUES (?1, 1, ?2) ON CONFLICT(key) DO UPDATE SET"
+		      " failures = CASE WHEN last_at >= ?3 THEN failures + 1"
+		      " ELSE 1 END, last_at = ?2",
+		      "sii", key, now, since);
+}
+
+static int
+sq_fail_clear(struct acct_store *st, const char *key)
+{
+	return sq_run(st, "DELETE FROM auth_failures WHERE key = ?", "s", key);
+}
+
 static int
 sq_sso_add(struct acct_store *st, const char *token_hash, const char *email,
 	   int64_t expires_at)
@@ -789,6 +901,13 @@ const struct acct_backend acct_sqlite_backend = {
 	.alias_list = sq_alias_list,
 	.admin_is = sq_admin_is,
 	.admin_set = sq_admin_set,
+	.account_login = sq_account_login,
+	.account_prev_login = sq_account_prev_login,
+	.account_totp_use = sq_account_totp_use,
+	.recovery_use = sq_recovery_use,
+	.fail_get = sq_fail_get,
+	.fail_add = sq_fail_add,
+	.fail_clear = sq_fail_clear,
 	.sso_add = sq_sso_add,
 	.audit_add = sq_audit_add,
 };

@@ -44,6 +44,7 @@ struct ctl_cmd {
 	int n_args;	  /* positional arguments required */
 	const char *opts; /* options allowed: q n d s */
 	int needs_db;
+	char arg_kind; /* 'e': args[0] is an address, 'd': a domain */
 	int (*run)(struct ctl *c, struct ctl_opts *o);
 	const char *usage;
 };
@@ -544,31 +545,31 @@ ctl_check(struct ctl *c, struct ctl_opts *o)
 }
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "domain", "add", 1, "", 1, ctl_domain_add, "domain add DOMAIN" },
-	{ "domain", "del", 1, "", 1, ctl_domain_del, "domain del DOMAIN" },
-	{ "domain", "list", 0, "", 1, ctl_domain_list, "domain list" },
-	{ "account", "add", 1, "qn", 1, ctl_account_add,
+	{ "domain", "add", 1, "", 1, 'd', ctl_domain_add, "domain add DOMAIN" },
+	{ "domain", "del", 1, "", 1, 'd', ctl_domain_del, "domain del DOMAIN" },
+	{ "domain", "list", 0, "", 1, 0, ctl_domain_list, "domain list" },
+	{ "account", "add", 1, "qn", 1, 'e', ctl_account_add,
 	  "account add EMAIL [--quota MB] [--name NAME]  (password on stdin)" },
-	{ "account", "passwd", 1, "", 1, ctl_account_passwd,
+	{ "account", "passwd", 1, "", 1, 'e', ctl_account_passwd,
 	  "account passwd EMAIL  (password on stdin)" },
-	{ "account", "suspend", 1, "", 1, ctl_account_suspend,
+	{ "account", "suspend", 1, "", 1, 'e', ctl_account_suspend,
 	  "account suspend EMAIL" },
-	{ "account", "unsuspend", 1, "", 1, ctl_account_unsuspend,
+	{ "account", "unsuspend", 1, "", 1, 'e', ctl_account_unsuspend,
 	  "account unsuspend EMAIL" },
-	{ "account", "del", 1, "", 1, ctl_account_del, "account del EMAIL" },
-	{ "account", "show", 1, "", 1, ctl_account_show, "account show EMAIL" },
-	{ "account", "list", 0, "ds", 1, ctl_account_list,
+	{ "account", "del", 1, "", 1, 'e', ctl_account_del, "account del EMAIL" },
+	{ "account", "show", 1, "", 1, 'e', ctl_account_show, "account show EMAIL" },
+	{ "account", "list", 0, "ds", 1, 0, ctl_account_list,
 	  "account list [--domain D] [--search TEXT]" },
-	{ "alias", "add", 2, "", 1, ctl_alias_add, "alias add ALIAS DEST[,DEST]" },
-	{ "alias", "del", 1, "", 1, ctl_alias_del, "alias del ALIAS" },
-	{ "alias", "list", 0, "d", 1, ctl_alias_list, "alias list [--domain D]" },
-	{ "admin", "grant", 1, "", 1, ctl_admin_grant, "admin grant EMAIL" },
-	{ "admin", "revoke", 1, "", 1, ctl_admin_revoke, "admin revoke EMAIL" },
-	{ "2fa", "enable", 1, "", 1, ctl_2fa_enable, "2fa enable EMAIL" },
-	{ "2fa", "disable", 1, "", 1, ctl_2fa_disable, "2fa disable EMAIL" },
-	{ "sso-token", NULL, 1, "", 1, ctl_sso_token, "sso-token EMAIL" },
-	{ "hostkey", NULL, 0, "", 0, ctl_hostkey, "hostkey" },
-	{ "check", NULL, 0, "", 0, ctl_check, "check" },
+	{ "alias", "add", 2, "", 1, 'e', ctl_alias_add, "alias add ALIAS DEST[,DEST]" },
+	{ "alias", "del", 1, "", 1, 'e', ctl_alias_del, "alias del ALIAS" },
+	{ "alias", "list", 0, "d", 1, 0, ctl_alias_list, "alias list [--domain D]" },
+	{ "admin", "grant", 1, "", 1, 'e', ctl_admin_grant, "admin grant EMAIL" },
+	{ "admin", "revoke", 1, "", 1, 'e', ctl_admin_revoke, "admin revoke EMAIL" },
+	{ "2fa", "enable", 1, "", 1, 'e', ctl_2fa_enable, "2fa enable EMAIL" },
+	{ "2fa", "disable", 1, "", 1, 'e', ctl_2fa_disable, "2fa disable EMAIL" },
+	{ "sso-token", NULL, 1, "", 1, 'e', ctl_sso_token, "sso-token EMAIL" },
+	{ "hostkey", NULL, 0, "", 0, 0, ctl_hostkey, "hostkey" },
+	{ "check", NULL, 0, "", 0, 0, ctl_check, "check" },
 };
 #define N_CMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 
@@ -650,7 +651,7 @@ main(int argc, char **argv)
 	const char *path = CONF_DEFAULT_PATH;
 	const struct ctl_cmd *cmd = NULL;
 	struct ctl_opts opts;
-	char actor[64];
+	char actor[64], norm[ACCT_EMAIL_MAX + 1];
 	struct ctl c;
 	int opt, rc, consumed;
 	size_t i;
@@ -679,6 +680,15 @@ main(int argc, char **argv)
 	consumed = cmd->verb ? 2 : 1;
 	if (ctl_parse_opts(cmd, argc - consumed, argv + consumed, &opts) < 0)
 		return ctl_usage();
+
+	/* Messages name what is stored: the normalised address or domain. */
+	if (cmd->arg_kind &&
+	    (cmd->arg_kind == 'e'
+		     ? acct_norm_email(opts.args[0], norm, sizeof(norm))
+		     : acct_norm_domain(opts.args[0], norm, sizeof(norm))) < 0)
+		return ctl_fail();
+	if (cmd->arg_kind)
+		opts.args[0] = norm;
 
 	memset(&c, 0, sizeof(c));
 	if (conf_load(&c.conf, path) < 0)

@@ -21,7 +21,7 @@ struct conf_key {
 	enum conf_type type;
 	size_t off;
 	const char *def; /* the default, written as in the file */
-	long min, max;	 /* CT_LONG */
+	long min, max;	 /* CT_LONG; for CT_PATH, min 1 = required */
 	const char *const *choices; /* CT_ENUM, index = stored value */
 };
 
@@ -34,10 +34,11 @@ static const char *const scheme_choices[] = { "BLF-CRYPT", "SHA512-CRYPT",
 static const struct conf_key conf_keys[] = {
 	{ "server", "listen", CT_LIST_ADDR, O(listen), "127.0.0.1:2222", 0, 0, NULL },
 	{ "server", "host_key", CT_PATH, O(host_key),
-	  "/etc/tuimail/ssh_host_ed25519_key", 0, 0, NULL },
-	{ "server", "state_dir", CT_PATH, O(state_dir), "/var/lib/tuimail", 0, 0, NULL },
-	{ "server", "database", CT_PATH, O(database), "/var/lib/tuimail/tuimail.db",
-	  0, 0, NULL },
+	  "/etc/tuimail/ssh_host_ed25519_key", 1, 0, NULL },
+	{ "server", "state_dir", CT_PATH, O(state_dir), "/var/lib/tuimail", 1, 0,
+	  NULL },
+	{ "server", "database", CT_PATH, O(database),
+	  "/var/lib/tuimail/tuimail.db", 1, 0, NULL },
 	{ "server", "session_isolation", CT_ENUM, O(session_isolation),
 	  "per-account", 0, 0, iso_choices },
 	{ "server", "session_uid_base", CT_LONG, O(session_uid_base), "1000000",
@@ -215,6 +216,8 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v, int first)
 	case CT_PATH:
 		if (*v && *v != '/')
 			return err_set("'%s' is not an absolute path", v);
+		if (!*v && k->min)
+			return err_set("a path is required");
 		/* fall through */
 	case CT_STR:
 		sp = conf_strp(c, k);
