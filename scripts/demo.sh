@@ -85,6 +85,7 @@ demo_start() {
 	[ "$(id -u)" = 0 ] || die "run as root (Dovecot runs as a private instance)"
 	[ -x "$BUILD/tuimailctl" ] || die "build first: make"
 	demo_stop >/dev/null
+	sh "$TOP/scripts/session-user.sh" || die "cannot create the session user"
 	rm -rf "$DEMO"
 	mkdir -p "$DEMO/state"
 	write_conf
@@ -102,7 +103,7 @@ demo_start() {
 	"$BUILD/tuimaild" -d -f "$DEMO/tui.conf" >"$DEMO/tuimaild.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 30); do
-		if ss -ltn "sport = :$DEMO_PORT" | grep -q LISTEN; then
+		if grep -q "listening on 127.0.0.1:$DEMO_PORT" "$DEMO/tuimaild.log"; then
 			DEMO_TUIMAILD_PID=$pid
 			break
 		fi

@@ -28,6 +28,7 @@ export LC_ALL=C.UTF-8
 . "$TEST_SRC/lib-servers.sh"
 
 test_cleanup() {
+	tmux -L "$TMUX_SOCK" kill-server >/dev/null 2>&1
 	servers_stop >/dev/null 2>&1
 	if [ -f "$TEST_DIR/pids" ]; then
 		while read -r pid; do
@@ -54,8 +55,9 @@ test_expect_success() {
 	test_count=$((test_count + 1))
 	: >"$TEST_LOG"
 	if [ "${TEST_VERBOSE:-}" = 1 ]; then
-		(eval "set -u; $2") 2>&1 | tee "$TEST_LOG"
-		status=${PIPESTATUS[0]}
+		# Not a pipe: the body must run in this shell, not a subshell.
+		eval "$2" > >(tee "$TEST_LOG") 2>&1
+		status=$?
 	else
 		eval "$2" >"$TEST_LOG" 2>&1
 		status=$?
@@ -140,3 +142,92 @@ write_conf() {
 
 # tuimailctl ARGS...: the real binary on this test's config.
 tuimailctl() { "$BUILD/tuimailctl" -f "$TUI_CONF" "$@"; }
+
+# The system user whose group the sessions run in (tui.conf session_user).
+ensure_session_user() { sh "$TOP/scripts/session-user.sh" >/dev/null; }
+
+# tuimaild_start [CONF LINES...]: writes tui.conf with a free SSH port
+# ($SSH_PORT) plus the given lines, starts tuimaild -d on it (log in
+# $TEST_DIR/tuimaild.log, PID in $TUIMAILD_PID) and waits for the port.
+tuimaild_start() {
+	ensure_session_user || return 1
+	SSH_PORT=${SSH_PORT:-$(srv_free_port)}
+	write_conf "$@"
+	sed -i "s|^\[server\]$|[server]\nlisten = 127.0.0.1:$SSH_PORT|" "$TUI_CONF"
+	"$BUILD/tuimaild" -d -f "$TUI_CONF" >>"$TEST_DIR/tuimaild.log" 2>&1 &
+	TUIMAILD_PID=$!
+	test_track_pid "$TUIMAILD_PID"
+	for _ in $(seq 50); do
+		grep -q "listening on 127.0.0.1:$SSH_PORT" "$TEST_DIR/tuimaild.log" &&
+			return 0
+		kill -0 "$TUIMAILD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$TEST_DIR/tuimaild.log" >&2
+	return 1
+}
+
+# The tmux server of this test script: its own socket, killed at exit.
+TMUX_SOCK=tuimail-test-$$
+tmx() { tmux -L "$TMUX_SOCK" "$@"; }
+
+# ssh_open NAME USER [SSH OPTIONS...]: runs the real OpenSSH client in a
+# 100x30 tmux window NAME, logging in as USER to our tuimaild. When ssh
+# ends, the window shows "SSH-EXIT=<status>" and stays.
+ssh_open() {
+	local name=$1 user=$2
+	shift 2
+	local cmd="ssh -p $SSH_PORT -o StrictHostKeyChecking=no"
+	cmd="$cmd -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+	cmd="$cmd -o ConnectTimeout=10 $* $user@127.0.0.1"
+	tmx has-session 2>/dev/null || tmx new-session -d -s main -x 100 -y 30
+	tmx new-window -d -n "$name" "$cmd; echo SSH-EXIT=\$?; sleep 3600"
+	tmx set-window-option -t "$name" remain-on-exit on >/dev/null
+}
+
+# screen NAME: what a person sees in window NAME now.
+screen() { tmx capture-pane -p -t "$1"; }
+
+# wait_screen NAME REGEX [SECONDS]: waits until the screen matches (grep
+# -E); on a time-out, shows the screen and fails.
+wait_screen() {
+	local name=$1 re=$2 limit=${3:-10} i
+	for i in $(seq $((limit * 10))); do
+		screen "$name" | grep -qE -e "$re" && return 0
+		sleep 0.1
+	done
+	echo "wait_screen: no '$re' in window $name after $limit s:" >&2
+	screen "$name" | sed 's/^/	|/' >&2
+	return 1
+}
+
+# wait_count NAME REGEX N [SECONDS]: waits until N lines match.
+wait_count() {
+	local name=$1 re=$2 n=$3 limit=${4:-10} i
+	for i in $(seq $((limit * 10))); do
+		[ "$(screen "$name" | grep -cE -e "$re")" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	echo "wait_count: fewer than $n '$re' in window $name:" >&2
+	screen "$name" | sed 's/^/	|/' >&2
+	return 1
+}
+
+# keys NAME KEYS...: types into window NAME (tmux send-keys syntax).
+keys() { local name=$1; shift; tmx send-keys -t "$name" "$@"; }
+
+# ui_pid USER: the PID of USER's tuimail process (the newest one).
+ui_pid() {
+	local uid
+	uid=$(account_uid "$1") || return 1
+	pgrep -n -u "$uid" -x tuimail
+}
+
+# account_uid USER: the uid USER's sessions run under (per-account).
+account_uid() {
+	local id
+	id=$(sqlite3 "$TEST_DIR/db/tuimail.db" \
+		"SELECT id FROM mail_accounts WHERE email = '$1'") || return 1
+	[ -n "$id" ] || return 1
+	echo $((1000000 + id))
+}
