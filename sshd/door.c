@@ -174,6 +174,12 @@ door_check_password(struct door *d, const char *user, const char *pass,
 		return 0;
 	}
 	door_delay(d, d->user);
+	if (*pass == '\0') {
+		/* A client that gives up at the prompt may send nothing. */
+		door_log_auth(d, d->user, method, "fail (empty password)");
+		door_failed(d, d->user);
+		return 0;
+	}
 	door_imap_params(d->conf, d->addr, &p);
 	rc = imap_check_login(&p, d->user, pass);
 	if (rc == IMAP_LOGIN_ERROR) {

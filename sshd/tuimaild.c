@@ -337,10 +337,6 @@ main(int argc, char **argv)
 		printf("%s: configuration is fine\n", l.conf_path);
 		return 0;
 	}
-	if (check_setup(&l.conf, 1) < 0 || bind_all(&l) < 0) {
-		fprintf(stderr, "tuimaild: %s\n", err_msg());
-		return 1;
-	}
 	l.children = calloc(MAX_CHILDREN, sizeof(*l.children));
 	if (l.children == NULL || pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
 	    pipe2(l.auth_pipe, O_NONBLOCK) < 0) {
@@ -351,11 +347,7 @@ main(int argc, char **argv)
 	/* Doors write to it; the listener alone reads. */
 	flags = fcntl(l.auth_pipe[0], F_GETFD);
 	fcntl(l.auth_pipe[0], F_SETFD, flags | FD_CLOEXEC);
-	if (!foreground && daemon(0, 0) < 0) {
-		fprintf(stderr, "tuimaild: daemon: %s\n", strerror(errno));
-		return 1;
-	}
-	log_init("tuimaild", foreground, 0);
+	/* Signals are caught before anyone can see us listening. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
@@ -364,6 +356,15 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (check_setup(&l.conf, 1) < 0 || bind_all(&l) < 0) {
+		fprintf(stderr, "tuimaild: %s\n", err_msg());
+		return 1;
+	}
+	if (!foreground && daemon(0, 0) < 0) {
+		fprintf(stderr, "tuimaild: daemon: %s\n", strerror(errno));
+		return 1;
+	}
+	log_init("tuimaild", foreground, 0);
 	log_info("tuimaild %s started (%s)", TUIMAIL_VERSION,
 		 conf_mode_reason(&l.conf));
 	if (serve(&l) < 0) {

@@ -153,12 +153,15 @@ tuimaild_start() {
 	ensure_session_user || return 1
 	SSH_PORT=${SSH_PORT:-$(srv_free_port)}
 	write_conf "$@"
-	sed -i "s|^\[server\]$|[server]\nlisten = 127.0.0.1:$SSH_PORT|" "$TUI_CONF"
-	"$BUILD/tuimaild" -d -f "$TUI_CONF" >>"$TEST_DIR/tuimaild.log" 2>&1 &
+	sed -i "0,/^\[server\]$/s||[server]\nlisten = 127.0.0.1:$SSH_PORT|" "$TUI_CONF"
+	local log=$TEST_DIR/tuimaild.log seen
+	touch "$log"
+	seen=$(grep -c "tuimaild 0.1 started" "$log")
+	"$BUILD/tuimaild" -d -f "$TUI_CONF" >>"$log" 2>&1 &
 	TUIMAILD_PID=$!
 	test_track_pid "$TUIMAILD_PID"
 	for _ in $(seq 50); do
-		grep -q "listening on 127.0.0.1:$SSH_PORT" "$TEST_DIR/tuimaild.log" &&
+		[ "$(grep -c "tuimaild 0.1 started" "$log")" -gt "$seen" ] &&
 			return 0
 		kill -0 "$TUIMAILD_PID" 2>/dev/null || break
 		sleep 0.1
