@@ -62,6 +62,21 @@ test_expect_success 'a wrong code is refused' '
 	grep -q "user=carol@example.com method=code result=fail" "$TEST_DIR/tuimaild.log"
 '
 
+test_expect_success 'a recovery code works once' '
+	h=$(printf "%s" "abcd1234efgh" | sha256sum | cut -c1-64) &&
+	sqlite3 "$DB" "INSERT INTO recovery_codes (account_id, code_hash) SELECT id, '\''$h'\'' FROM mail_accounts WHERE email = '\''carol@example.com'\''" &&
+	ssh_open r1 carol@example.com &&
+	wait_screen r1 "Password:" && keys r1 "carol-pw" Enter &&
+	wait_screen r1 "Verification code:" 20 && keys r1 "ABCD-1234-EFGH" Enter &&
+	wait_screen r1 "$(first_line carol@example.com)" 20 &&
+	keys r1 q && wait_screen r1 "SSH-EXIT=0" &&
+	ssh_open r2 carol@example.com -o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 &&
+	wait_screen r2 "Password:" && keys r2 "carol-pw" Enter &&
+	wait_screen r2 "Verification code:" 20 && keys r2 "abcd-1234-efgh" Enter &&
+	wait_screen r2 "SSH-EXIT=255" 20 &&
+	test "$(sqlite3 "$DB" "SELECT used_at > 0 FROM recovery_codes")" = 1
+'
+
 test_expect_success 'three wrong passwords: denied and the connection closed' '
 	ssh_open e erin@example.com -b 127.0.0.31 &&
 	for i in 1 2 3; do
