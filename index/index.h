@@ -2,8 +2,10 @@
  * index.h: the mail layer under the UI, its one public header.
  *
  * Files: imap.c (IMAP sessions over libetpan, with TLS verified by GnuTLS
- * because libetpan does not verify certificates). Later: smtp.c, mime.c,
- * cache.c, search.c.
+ * because libetpan does not verify certificates), cache.c (the per-user
+ * header cache), mailbox.c (the open folder's order and envelopes),
+ * mime.c and html.c (rendering a message for the pager). Later: smtp.c,
+ * search.c.
  *
  * Functions return 0 (or a count) and -1 with err_msg() set.
  *
@@ -18,6 +20,9 @@
 #define TUIMAIL_INDEX_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
 
 /* How to reach an IMAP server; strings are borrowed. */
 struct imap_params {
@@ -45,5 +50,224 @@ void imap_close(struct imap_conn *c);
 
 int imap_check_login(const struct imap_params *p, const char *user,
 		     const char *pass);
+
+/*
+ * ---- Reading (issue 4). Every string handed out is owned by the struct
+ * that holds it and freed by its _free/_clear function. Strings from the
+ * server are raw (not decoded, not sanitised): mime_decode_header() turns
+ * header text into UTF-8 and the display sanitises.
+ */
+
+/* Message flags, as a bit set. */
+enum imap_flag {
+	IMAP_FLAG_SEEN = 1 << 0,
+	IMAP_FLAG_ANSWERED = 1 << 1,
+	IMAP_FLAG_FLAGGED = 1 << 2,
+	IMAP_FLAG_DELETED = 1 << 3,
+	IMAP_FLAG_DRAFT = 1 << 4,
+	IMAP_FLAG_FORWARDED = 1 << 5, /* $Forwarded */
+};
+
+/* What a folder is for (RFC 6154 SPECIAL-USE, or guessed from its name). */
+enum imap_special {
+	IMAP_SPECIAL_NONE,
+	IMAP_SPECIAL_INBOX,
+	IMAP_SPECIAL_DRAFTS,
+	IMAP_SPECIAL_SENT,
+	IMAP_SPECIAL_TRASH,
+	IMAP_SPECIAL_JUNK,
+	IMAP_SPECIAL_ARCHIVE,
+};
+
+struct imap_folder {
+	char *name;	 /* server name (modified UTF-7), what commands take */
+	char *display;	 /* the same in UTF-8, for the screen */
+	char delim;	 /* hierarchy delimiter, 0 if none */
+	int noselect;	 /* \Noselect or \NonExistent */
+	int special;	 /* enum imap_special */
+	unsigned messages, unseen; /* from STATUS; 0 when noselect */
+};
+
+/* What SELECT (or EXAMINE) told about the open folder. */
+struct imap_mailbox_info {
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	uint32_t exists;
+	uint64_t highestmodseq; /* 0 without CONDSTORE */
+	int readonly;
+};
+
+enum imap_sort_key {
+	IMAP_SORT_ARRIVAL, /* the server's order, no SORT needed */
+	IMAP_SORT_DATE,
+	IMAP_SORT_FROM,
+	IMAP_SORT_SUBJECT,
+	IMAP_SORT_SIZE,
+	IMAP_SORT_TO,
+};
+
+/* Which messages a listing holds. */
+enum imap_limit {
+	IMAP_LIMIT_ALL,
+	IMAP_LIMIT_UNSEEN,
+	IMAP_LIMIT_FLAGGED,
+};
+
+/* One row of a threaded order: UID THREAD REFERENCES, flattened. */
+struct imap_thread_row {
+	uint32_t uid;
+	uint32_t depth;	   /* 0 for a thread's root */
+	uint32_t children; /* messages below this one in its thread */
+};
+
+/* An envelope as the message list needs it; strings raw, owned. */
+struct imap_envelope {
+	uint32_t uid;
+	uint32_t flags; /* enum imap_flag bits */
+	uint32_t size;	/* RFC822.SIZE */
+	int64_t date;	/* Date: header, Unix seconds; 0 if unparseable */
+	int64_t arrival; /* INTERNALDATE */
+	char *from;	 /* "Name <addr>" or addr, raw header text */
+	char *to;
+	char *cc;
+	char *subject;
+	char *message_id;
+	char *in_reply_to;
+};
+
+int imap_list_folders(struct imap_conn *c, struct imap_folder **out,
+		      size_t *n);
+void imap_folders_free(struct imap_folder *f, size_t n);
+int imap_select(struct imap_conn *c, const char *folder, int readonly,
+		struct imap_mailbox_info *out);
+int imap_sort(struct imap_conn *c, enum imap_sort_key key, int reverse,
+	      enum imap_limit limit, uint32_t **uids, size_t *n);
+int imap_thread(struct imap_conn *c, enum imap_limit limit,
+		struct imap_thread_row **rows, size_t *n);
+int imap_fetch_envelopes(struct imap_conn *c, const uint32_t *uids,
+			 size_t n, struct imap_envelope *out);
+void imap_envelope_clear(struct imap_envelope *e);
+int imap_fetch_flags(struct imap_conn *c, uint64_t changedsince,
+		     void (*cb)(uint32_t uid, uint32_t flags, void *arg),
+		     void *arg);
+int imap_fetch_message(struct imap_conn *c, uint32_t uid, struct buf *raw);
+int imap_store_flags(struct imap_conn *c, const uint32_t *uids, size_t n,
+		     uint32_t flags, int add);
+int imap_copy(struct imap_conn *c, const uint32_t *uids, size_t n,
+	      const char *dest, int move);
+int imap_expunge(struct imap_conn *c, const uint32_t *uids, size_t n);
+int imap_folder_create(struct imap_conn *c, const char *name);
+int imap_folder_rename(struct imap_conn *c, const char *from,
+		       const char *to);
+int imap_folder_delete(struct imap_conn *c, const char *name);
+int imap_quota(struct imap_conn *c, uint64_t *used_kb, uint64_t *limit_kb);
+int imap_noop(struct imap_conn *c, uint32_t *exists);
+int imap_idle_start(struct imap_conn *c);
+int imap_idle_fd(struct imap_conn *c);
+int imap_idle_done(struct imap_conn *c, int *changed);
+int imap_has_capability(struct imap_conn *c, const char *name);
+char *imap_utf7_to_utf8(const char *mutf7);
+char *imap_utf8_to_utf7(const char *utf8);
+
+/*
+ * ---- The header cache (cache.c): the per-user cache.db (sqlite3, 0600,
+ * in the user's state dir), envelopes keyed by folder, UIDVALIDITY and
+ * UID; a UIDVALIDITY change drops that folder's rows. Also the user's
+ * settings (key/value) and, later, seen addresses.
+ */
+struct cache;
+
+int cache_open(struct cache **out, const char *path);
+void cache_close(struct cache *c);
+int cache_folder_check(struct cache *c, const char *folder,
+		       uint32_t uidvalidity, uint64_t *highestmodseq);
+int cache_folder_set_modseq(struct cache *c, const char *folder,
+			    uint64_t highestmodseq);
+int cache_get_envelopes(struct cache *c, const char *folder,
+			const uint32_t *uids, size_t n,
+			struct imap_envelope *out, unsigned char *found);
+int cache_put_envelopes(struct cache *c, const char *folder,
+			const struct imap_envelope *e, size_t n);
+int cache_set_flags(struct cache *c, const char *folder, uint32_t uid,
+		    uint32_t flags);
+int cache_forget(struct cache *c, const char *folder, const uint32_t *uids,
+		 size_t n);
+int cache_setting_get(struct cache *c, const char *key, struct buf *out);
+int cache_setting_set(struct cache *c, const char *key, const char *value);
+
+/*
+ * ---- The open folder as the message list sees it (mailbox.c): the order
+ * of its messages (UID SORT or UID THREAD on the server, never every
+ * header first) and their envelopes, fetched for the rows asked for plus
+ * a margin and kept in the cache.
+ */
+struct mailbox;
+
+struct mailbox_opts {
+	enum imap_sort_key sort;
+	int reverse;
+	int threaded;
+	enum imap_limit limit;
+};
+
+/* One row of the list; envelope strings are borrowed from the mailbox. */
+struct mailbox_row {
+	const struct imap_envelope *env; /* NULL while not yet fetched */
+	uint32_t uid;
+	uint32_t depth;	   /* thread depth, 0 when not threaded */
+	uint32_t children; /* thread members below, for collapsing */
+};
+
+int mailbox_open(struct mailbox **out, struct imap_conn *c, struct cache *k,
+		 const char *folder, const struct mailbox_opts *o);
+void mailbox_close(struct mailbox *m);
+size_t mailbox_count(const struct mailbox *m);
+const struct imap_mailbox_info *mailbox_info(const struct mailbox *m);
+int mailbox_fetch(struct mailbox *m, size_t first, size_t count);
+int mailbox_row(struct mailbox *m, size_t i, struct mailbox_row *out);
+int mailbox_reorder(struct mailbox *m, const struct mailbox_opts *o);
+int mailbox_refresh(struct mailbox *m, int *changed);
+int mailbox_set_flags(struct mailbox *m, size_t i, uint32_t flags, int add);
+int mailbox_find_uid(const struct mailbox *m, uint32_t uid, size_t *i);
+
+/*
+ * ---- MIME (mime.c, html.c): a raw message rendered for the pager. GMime
+ * parses; text/plain honours format=flowed; text/html becomes text through
+ * libxml2's HTML parser with links numbered as footnotes, nothing remote
+ * fetched; every charset GMime knows is converted to UTF-8. A message that
+ * does not parse is shown raw. The result is sanitised (SAN_NEWLINES).
+ */
+enum mime_pref { MIME_PREFER_TEXT, MIME_PREFER_HTML };
+
+struct mime_attachment {
+	char *filename;	  /* decoded, may be "" */
+	char *type;	  /* "image/png" */
+	size_t size;	  /* decoded bytes, estimated from the encoding */
+	int part;	  /* index for later saving */
+};
+
+struct mime_header {
+	char *name;
+	char *value; /* decoded to UTF-8, sanitised, unfolded */
+};
+
+struct mime_view {
+	struct mime_header *headers; /* every header, in order */
+	size_t n_headers;
+	struct buf body;	     /* rendered text, lines end in '\n' */
+	struct mime_attachment *attachments;
+	size_t n_attachments;
+	int had_html;		     /* an HTML alternative exists */
+	int raw;		     /* the message did not parse: shown raw */
+};
+
+int mime_render(const char *raw, size_t len, enum mime_pref pref,
+		struct mime_view *out);
+void mime_view_free(struct mime_view *v);
+const char *mime_view_header(const struct mime_view *v, const char *name);
+char *mime_decode_header(const char *raw);
+int html_to_text(const char *html, size_t len, struct buf *out);
+int flowed_to_text(const char *text, size_t len, int delsp,
+		   struct buf *out);
 
 #endif
