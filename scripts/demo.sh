@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo / make demo-stop: a private Dovecot (IMAP, LMTP, submission,
 # SMTP relay) on loopback ports with demo accounts and about 200 generated
-# messages, and tuimaild on 127.0.0.1:2222 once the door can serve.
+# messages, and tuimaild on 127.0.0.1:2222; prints the ssh line to type.
 # Everything lives under ./demo; the system's own services are untouched.
 set -u
 
@@ -123,7 +123,7 @@ demo_start() {
 		echo
 		echo "demo: password: $DEMO_PASS"
 	else
-		echo "demo: tuimaild cannot serve ssh logins yet (the SSH door is still being built):"
+		echo "demo: tuimaild did not start:"
 		sed 's/^/    /' "$DEMO/tuimaild.log"
 		echo "demo: meanwhile any IMAP client can read the demo mail with the account above"
 	fi

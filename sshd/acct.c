@@ -59,6 +59,13 @@ acct_check(struct acct *a)
 	return a->be->check(a->st);
 }
 
+/* The schema version the database has and the one this build wants. */
+int
+acct_schema(struct acct *a, int *have, int *want)
+{
+	return a->be->schema(a->st, have, want);
+}
+
 static int
 acct_begin(struct acct *a)
 {

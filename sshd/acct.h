@@ -85,6 +85,7 @@ struct acct_backend {
 	void (*close)(struct acct_store *st);
 	int (*migrate)(struct acct_store *st);
 	int (*check)(struct acct_store *st);
+	int (*schema)(struct acct_store *st, int *have, int *want);
 	int (*begin)(struct acct_store *st);
 	int (*commit)(struct acct_store *st);
 	void (*rollback)(struct acct_store *st);
@@ -161,6 +162,7 @@ int acct_open(struct acct *a, const struct conf *c, enum acct_open_mode mode,
 	      const char *actor);
 void acct_close(struct acct *a);
 int acct_check(struct acct *a);
+int acct_schema(struct acct *a, int *have, int *want);
 
 int acct_norm_email(const char *in, char *out, size_t outlen);
 int acct_norm_domain(const char *in, char *out, size_t outlen);

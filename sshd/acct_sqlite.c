@@ -337,6 +337,13 @@ sq_migrate(struct acct_store *st)
 	return 0;
 }
 
+static int
+sq_schema(struct acct_store *st, int *have, int *want)
+{
+	*want = N_MIGRATIONS;
+	return sq_user_version(st, have);
+}
+
 /* Runs sqlite's integrity and foreign key checks. */
 static int
 sq_check(struct acct_store *st)
@@ -880,6 +887,7 @@ const struct acct_backend acct_sqlite_backend = {
 	.close = sq_close,
 	.migrate = sq_migrate,
 	.check = sq_check,
+	.schema = sq_schema,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,

@@ -106,8 +106,12 @@ door_delay(struct door *d, const char *user)
 {
 	char ip[80], acc[ACCT_EMAIL_MAX + 8];
 	long n, m;
-	unsigned s;
+	unsigned s, cap;
 
+	/* Never so long that the grace time ends the login first. */
+	cap = (unsigned)(d->conf->login_grace_time / 3);
+	if (cap > DOOR_MAX_DELAY)
+		cap = DOOR_MAX_DELAY;
 	door_fail_keys(d, user, ip, sizeof(ip), acc, sizeof(acc));
 	n = acct_fail_count(&d->acct, ip);
 	m = acct_fail_count(&d->acct, acc);
@@ -115,9 +119,9 @@ door_delay(struct door *d, const char *user)
 		n = m;
 	if (n <= 0)
 		return;
-	s = n > 6 ? DOOR_MAX_DELAY : 1u << (n - 1);
-	if (s > DOOR_MAX_DELAY)
-		s = DOOR_MAX_DELAY;
+	s = n > 6 ? cap : 1u << (n - 1);
+	if (s > cap)
+		s = cap;
 	if (n >= 6)
 		log_warn("auth: addr=%s user=%s locked out for %u s after %ld "
 			 "failures",
@@ -183,10 +187,16 @@ door_check_password(struct door *d, const char *user, const char *pass,
 	door_imap_params(d->conf, d->addr, &p);
 	rc = imap_check_login(&p, d->user, pass);
 	if (rc == IMAP_LOGIN_ERROR) {
+		/*
+		 * Nobody judged the password: an outage must not count
+		 * against the user or the address, only against this
+		 * connection's tries.
+		 */
 		log_err("auth: addr=%s user=%s: IMAP server: %s", d->addr,
 			d->user, err_msg());
 		door_log_auth(d, d->user, method, "fail (IMAP unreachable)");
-		door_failed(d, d->user);
+		if (++d->tries >= d->conf->max_auth_tries)
+			ssh_disconnect(d->session);
 		return 0;
 	}
 	if (rc == IMAP_LOGIN_REFUSED) {
@@ -195,6 +205,13 @@ door_check_password(struct door *d, const char *user, const char *pass,
 		return 0;
 	}
 	rc = acct_account_get(&d->acct, d->user, &d->account);
+	if (rc == 0 && conf_panel_mode(d->conf)) {
+		/* In panel mode the panel's sync is the one that adds rows. */
+		door_log_auth(d, d->user, method,
+			      "fail (no account row: not synced by the panel)");
+		door_failed(d, d->user);
+		return 0;
+	}
 	if (rc == 0)
 		rc = acct_account_autocreate(&d->acct, d->user, &d->account) <
 				     0
@@ -235,11 +252,14 @@ door_check_code(struct door *d, const char *user, const char *code)
 	int rc;
 
 	if (acct_norm_email(user, u, sizeof(u)) < 0 || strcmp(u, d->user)) {
-		door_log_auth(d, user, "code", "fail (user changed)");
+		/* The name the client gave is not logged: it is not ours. */
+		door_log_auth(d, d->user, "code", "fail (user changed)");
 		door_failed(d, d->user);
 		return 0;
 	}
-	door_delay(d, d->user);
+	/* The password check has waited already, for this same count. */
+	if (d->tries > 0)
+		door_delay(d, d->user);
 	rc = acct_second_factor(&d->acct, &d->account, code);
 	if (rc <= 0) {
 		if (rc < 0)
@@ -712,6 +732,9 @@ door_peer_addr(ssh_session session, char *out, size_t len)
 	else if (ss.ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
 			  out, (socklen_t)len);
+	/* An IPv4 client of a [::] listener is counted as its IPv4 self. */
+	if (!strncmp(out, "::ffff:", 7) && strchr(out + 7, '.'))
+		memmove(out, out + 7, strlen(out + 7) + 1);
 }
 
 /*

@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -156,14 +158,19 @@ run_door(struct listener *l, ssh_session session)
 {
 	int i, rc;
 
+	/*
+	 * Every handler goes before the pipe it writes to: a late signal
+	 * must not write into whatever file takes the pipe's number next.
+	 */
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
 	for (i = 0; i < l->n_binds; i++)
 		ssh_bind_free(l->binds[i]);
 	close(sig_pipe[0]);
 	close(sig_pipe[1]);
 	close(l->auth_pipe[0]);
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
 	rc = door_run(&l->conf, session, l->auth_pipe[1]);
 	ssh_free(session);
 	_exit(rc);
@@ -269,29 +276,59 @@ serve(struct listener *l)
 	}
 }
 
-/* Checks the configuration and what it points at, for -t and start-up. */
+/*
+ * Checks the configuration and what it points at. At start-up (create)
+ * the database is created or migrated and the host key made if missing;
+ * for -t, what start-up would do is only said. fp gets the host key's
+ * fingerprint when there is one.
+ */
 static int
-check_setup(struct conf *c, int create)
+check_setup(struct conf *c, int create, char *fp, size_t fplen)
 {
 	struct acct a;
-	char fp[128];
-	int created;
+	struct stat sb;
+	int created, have, want;
 
-	if (acct_open(&a, c, create ? ACCT_OPEN_CREATE : ACCT_OPEN_EXISTING,
-		      "tuimaild") < 0)
-		return -1;
-	if (acct_check(&a) < 0) {
+	if (getpwnam(c->session_user) == NULL)
+		return err_set("session_user '%s' does not exist (make install "
+			       "creates it)",
+			       c->session_user);
+	if (!create && stat(c->database, &sb) < 0) {
+		printf("database '%s' does not exist yet: it is created at "
+		       "start\n",
+		       c->database);
+	} else {
+		if (acct_open(&a, c,
+			      create ? ACCT_OPEN_CREATE : ACCT_OPEN_EXISTING,
+			      "tuimaild") < 0)
+			return -1;
+		if (!create && acct_schema(&a, &have, &want) == 0 &&
+		    have < want) {
+			printf("database '%s' has schema version %d: it is "
+			       "migrated to %d at start\n",
+			       c->database, have, want);
+		} else if (acct_check(&a) < 0) {
+			acct_close(&a);
+			return -1;
+		}
 		acct_close(&a);
-		return -1;
 	}
-	acct_close(&a);
-	if (!create)
+	fp[0] = '\0';
+	if (!create) {
+		if (stat(c->host_key, &sb) < 0)
+			printf("host key '%s' does not exist yet: it is "
+			       "created at start\n",
+			       c->host_key);
+		else if (hostkey_ensure(c->host_key, NULL) < 0 ||
+			 hostkey_fingerprint(c->host_key, fp, fplen) < 0)
+			return -1;
 		return 0;
+	}
 	if (hostkey_ensure(c->host_key, &created) < 0 ||
-	    hostkey_fingerprint(c->host_key, fp, sizeof(fp)) < 0)
+	    hostkey_fingerprint(c->host_key, fp, fplen) < 0)
 		return -1;
-	log_info("%s host key %s: ED25519 %s", created ? "created" : "using",
-		 c->host_key, fp);
+	if (created)
+		log_info("created host key %s", c->host_key);
 	return 0;
 }
 
@@ -299,7 +336,8 @@ int
 main(int argc, char **argv)
 {
 	static struct listener l;
-	int opt, test = 0, foreground = 0, flags;
+	int opt, test = 0, foreground = 0, flags, i;
+	char fp[128];
 	struct sigaction sa;
 
 	l.conf_path = CONF_DEFAULT_PATH;
@@ -330,7 +368,7 @@ main(int argc, char **argv)
 	}
 	if (test) {
 		printf("%s: %s\n", l.conf_path, conf_mode_reason(&l.conf));
-		if (check_setup(&l.conf, 0) < 0) {
+		if (check_setup(&l.conf, 0, fp, sizeof(fp)) < 0) {
 			fprintf(stderr, "tuimaild: %s\n", err_msg());
 			return 1;
 		}
@@ -356,7 +394,7 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (check_setup(&l.conf, 1) < 0 || bind_all(&l) < 0) {
+	if (check_setup(&l.conf, 1, fp, sizeof(fp)) < 0 || bind_all(&l) < 0) {
 		fprintf(stderr, "tuimaild: %s\n", err_msg());
 		return 1;
 	}
@@ -365,6 +403,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_init("tuimaild", foreground, 0);
+	/* Said again after daemon(): before it, only stderr heard it. */
+	for (i = 0; !foreground && i < l.conf.n_listen; i++)
+		log_info("listening on %s", l.conf.listen[i]);
+	log_info("host key %s: ED25519 %s", l.conf.host_key, fp);
+	if (geteuid() != 0)
+		log_warn("not running as root: sessions cannot get uids of "
+			 "their own and run as %u",
+			 (unsigned)geteuid());
 	log_info("tuimaild %s started (%s)", TUIMAIL_VERSION,
 		 conf_mode_reason(&l.conf));
 	if (serve(&l) < 0) {
