@@ -3,7 +3,8 @@
  *
  * Row 0 says who is logged in and what INBOX holds, the rows below give
  * the previous login and any error, and the last row is the status bar,
- * redrawn at the new size when the terminal is resized.
+ * redrawn at the new size when the terminal is resized, and from scratch
+ * on Ctrl-L (a screen garbled by something else on the terminal).
  */
 #include <errno.h>
 #include <locale.h>
@@ -21,6 +22,7 @@
 #include "util/sanitize.h"
 
 #define DISPLAY_FALLBACK_TERM "xterm-256color"
+#define DISPLAY_KEY_REDRAW ('L' & 037) /* Ctrl-L, as in mutt and vi */
 
 static SCREEN *display_screen;
 
@@ -190,8 +192,9 @@ display_draw(const struct display_info *in)
 
 /*
  * Shows info and reads keys until the user quits with q, the terminal
- * hangs up, or a signal handler sets *stop. Redraws on KEY_RESIZE.
- * Returns an enum display_end.
+ * hangs up, or a signal handler sets *stop. Redraws on KEY_RESIZE, and
+ * clears and repaints the whole terminal on Ctrl-L. Returns an enum
+ * display_end.
  */
 int
 display_run(const struct display_info *info, volatile sig_atomic_t *stop)
@@ -207,6 +210,10 @@ display_run(const struct display_info *info, volatile sig_atomic_t *stop)
 				return DISPLAY_QUIT;
 			if (ch == KEY_RESIZE)
 				display_draw(info);
+			if (ch == DISPLAY_KEY_REDRAW) {
+				clearok(curscr, TRUE);
+				display_draw(info);
+			}
 		}
 		if (*stop)
 			return DISPLAY_SIGNAL;
