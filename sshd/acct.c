@@ -878,3 +878,156 @@ acct_fail_clear(struct acct *a, const char *key)
 {
 	return a->be->fail_clear(a->st, key);
 }
+
+/*
+ * Spends an SSO token typed at the password prompt for email. Returns 1
+ * if it was good (it is used up now), 0 if not, -1 on error.
+ */
+int
+acct_sso_use(struct acct *a, const char *email, const char *token)
+{
+	char e[ACCT_EMAIL_MAX + 1], hash[CR_SHA256_HEX];
+
+	if (acct_norm_email(email, e, sizeof(e)) < 0)
+		return 0;
+	if (cr_sha256_hex(token, strlen(token), hash) < 0)
+		return -1;
+	return a->be->sso_use(a->st, hash, e, a->now());
+}
+
+/*
+ * Remembers a request signature for window seconds. Returns 1 when it is
+ * new, 0 for a replay, -1 on error.
+ */
+int
+acct_signature_note(struct acct *a, const char *sig, long window)
+{
+	int64_t now = a->now();
+
+	return a->be->signature_note(a->st, sig, now, now - 2 * window);
+}
+
+/*
+ * Turns what the panel sent into the stored password: a Dovecot scheme
+ * string is kept as it is, plain text is hashed in the configured scheme.
+ */
+static int
+acct_sync_hash(struct acct *a, const char *password, char *out, size_t len)
+{
+	if (password[0] == '{') {
+		if (!pw_is_scheme_string(password))
+			return err_set("unsupported password scheme");
+		if (strlen(password) >= len)
+			return err_set("password hash too long");
+		snprintf(out, len, "%s", password);
+		return 0;
+	}
+	return pw_hash(a->conf->dovecot_password_scheme, password, out, len);
+}
+
+/*
+ * Panel "create": the domain is created when missing, the account
+ * created or brought back (an earlier soft delete is undone) with the
+ * given password and quota. The same call twice leaves one account.
+ */
+int
+acct_sync_create(struct acct *a, const char *email, const char *password,
+		 long quota_mb, int have_quota)
+{
+	struct acct_account ac, old;
+	struct acct_domain d;
+	char hash[PW_HASH_MAX], detail[64];
+	const char *domain;
+	int rc;
+
+	memset(&ac, 0, sizeof(ac));
+	if (acct_norm_email(email, ac.email, sizeof(ac.email)) < 0)
+		return -1;
+	if (have_quota && (quota_mb < 0 || quota_mb > 100000000))
+		return err_set("quota_mb must be 0 (unlimited) or a size in "
+			       "MB");
+	if (acct_sync_hash(a, password, hash, sizeof(hash)) < 0)
+		return -1;
+	domain = strrchr(ac.email, '@') + 1;
+	if (acct_begin(a) < 0)
+		return -1;
+	rc = a->be->domain_get(a->st, domain, &d);
+	if (rc == 0 && (rc = a->be->domain_add(a->st, domain, a->now())) == 0)
+		rc = a->be->domain_get(a->st, domain, &d);
+	if (rc > 0)
+		rc = a->be->account_get(a->st, ac.email, &old);
+	if (rc > 0) {
+		memcpy(old.password, hash, sizeof(hash));
+		if (have_quota)
+			old.quota_mb = quota_mb;
+		old.deleted_at = 0;
+		old.last_sync = old.updated_at = a->now();
+		rc = a->be->account_update(a->st, &old);
+	} else if (rc == 0) {
+		ac.domain_id = d.id;
+		memcpy(ac.password, hash, sizeof(hash));
+		ac.quota_mb = have_quota ? quota_mb : 0;
+		ac.is_active = 1;
+		ac.last_sync = ac.created_at = ac.updated_at = a->now();
+		rc = a->be->account_add(a->st, &ac);
+	}
+	snprintf(detail, sizeof(detail), "quota_mb=%ld",
+		 have_quota ? quota_mb : -1L);
+	explicit_bzero(hash, sizeof(hash));
+	explicit_bzero(&old, sizeof(old));
+	return acct_end(a, rc < 0 ? -1 : 0, "sync.create", ac.email, detail);
+}
+
+/* Panel "delete": a soft delete; the account can no longer log in. */
+int
+acct_sync_delete(struct acct *a, const char *email)
+{
+	char e[ACCT_EMAIL_MAX + 1];
+	struct acct_account ac;
+	int rc;
+
+	if (acct_norm_email(email, e, sizeof(e)) < 0 || acct_begin(a) < 0)
+		return -1;
+	rc = acct_need_account(a, e, &ac);
+	if (rc == 0) {
+		if (!ac.deleted_at)
+			ac.deleted_at = a->now();
+		ac.last_sync = ac.updated_at = a->now();
+		rc = a->be->account_update(a->st, &ac);
+	}
+	explicit_bzero(&ac, sizeof(ac));
+	return acct_end(a, rc, "sync.delete", e, NULL);
+}
+
+/* Panel "password": the account's new password (plain or hashed). */
+int
+acct_sync_password(struct acct *a, const char *email, const char *password)
+{
+	char e[ACCT_EMAIL_MAX + 1], hash[PW_HASH_MAX];
+	struct acct_account ac;
+	int rc;
+
+	if (acct_norm_email(email, e, sizeof(e)) < 0 ||
+	    acct_sync_hash(a, password, hash, sizeof(hash)) < 0 ||
+	    acct_begin(a) < 0)
+		return -1;
+	rc = acct_need_account(a, e, &ac);
+	if (rc == 0) {
+		memcpy(ac.password, hash, sizeof(hash));
+		ac.last_sync = ac.updated_at = a->now();
+		rc = a->be->account_update(a->st, &ac);
+	}
+	explicit_bzero(&ac, sizeof(ac));
+	explicit_bzero(hash, sizeof(hash));
+	return acct_end(a, rc, "sync.password", e, NULL);
+}
+
+/* Writes one audit row on its own, for events that change nothing. */
+int
+acct_audit(struct acct *a, const char *action, const char *target,
+	   const char *detail)
+{
+	if (acct_begin(a) < 0)
+		return -1;
+	return acct_end(a, 0, action, target, detail);
+}

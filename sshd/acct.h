@@ -138,6 +138,10 @@ struct acct_backend {
 			int64_t since);
 	int (*fail_clear)(struct acct_store *st, const char *key);
 
+	int (*signature_note)(struct acct_store *st, const char *sig,
+			      int64_t now, int64_t since);
+	int (*sso_use)(struct acct_store *st, const char *token_hash,
+		       const char *email, int64_t now);
 	int (*sso_add)(struct acct_store *st, const char *token_hash,
 		       const char *email, int64_t expires_at);
 	int (*audit_add)(struct acct_store *st, int64_t at, const char *actor,
@@ -211,5 +215,16 @@ int acct_fail_clear(struct acct *a, const char *key);
 
 int acct_sso_mint(struct acct *a, const char *email, char *token,
 		  size_t len);
+int acct_sso_use(struct acct *a, const char *email, const char *token);
+int acct_signature_note(struct acct *a, const char *sig, long window);
+int acct_audit(struct acct *a, const char *action, const char *target,
+	       const char *detail);
+
+/* The panel's account sync (issue 8); every call stamps last_sync. */
+int acct_sync_create(struct acct *a, const char *email, const char *password,
+		     long quota_mb, int have_quota);
+int acct_sync_delete(struct acct *a, const char *email);
+int acct_sync_password(struct acct *a, const char *email,
+		       const char *password);
 
 #endif

@@ -123,6 +123,11 @@ static const char *const migrations[] = {
 	"  key TEXT PRIMARY KEY,"
 	"  failures INTEGER NOT NULL,"
 	"  last_at INTEGER NOT NULL);",
+
+	/* 3: signatures of panel requests already served (replays). */
+	"CREATE TABLE panel_signatures ("
+	"  signature TEXT PRIMARY KEY,"
+	"  seen_at INTEGER NOT NULL);",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -861,6 +866,41 @@ sq_fail_clear(struct acct_store *st, const char *key)
 	return sq_run(st, "DELETE FROM auth_failures WHERE key = ?", "s", key);
 }
 
+/*
+ * Records a request signature. Returns 1 if it is new, 0 if it was seen
+ * before (a replay). Signatures older than since are forgotten first.
+ */
+static int
+sq_signature_note(struct acct_store *st, const char *sig, int64_t now,
+		  int64_t since)
+{
+	if (sq_run(st, "DELETE FROM panel_signatures WHERE seen_at < ?", "i",
+		   since) < 0)
+		return -1;
+	if (sq_run(st,
+		   "INSERT OR IGNORE INTO panel_signatures (signature,"
+		   " seen_at) VALUES (?, ?)",
+		   "si", sig, now) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1;
+}
+
+/*
+ * Spends an SSO token: marks it used if it is for email, unused and not
+ * expired. Returns 1 if it was good, 0 if not.
+ */
+static int
+sq_sso_use(struct acct_store *st, const char *token_hash, const char *email,
+	   int64_t now)
+{
+	if (sq_run(st,
+		   "UPDATE sso_tokens SET used_at = ?1 WHERE token_hash = ?2"
+		   " AND email = ?3 AND used_at IS NULL AND expires_at >= ?1",
+		   "iss", now, token_hash, email) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1;
+}
+
 static int
 sq_sso_add(struct acct_store *st, const char *token_hash, const char *email,
 	   int64_t expires_at)
@@ -916,6 +956,8 @@ const struct acct_backend acct_sqlite_backend = {
 	.fail_get = sq_fail_get,
 	.fail_add = sq_fail_add,
 	.fail_clear = sq_fail_clear,
+	.signature_note = sq_signature_note,
+	.sso_use = sq_sso_use,
 	.sso_add = sq_sso_add,
 	.audit_add = sq_audit_add,
 };

@@ -63,6 +63,7 @@ struct door {
 	char kbd_user[ACCT_EMAIL_MAX + 1]; /* as the kbd-int request gave it */
 	struct acct_account account;	/* the authenticated account */
 	struct buf password;		/* secret: the IMAP password */
+	struct buf imap_user;		/* the IMAP login name */
 	int64_t prev_login;
 	char prev_addr[INET6_ADDRSTRLEN];
 
@@ -160,6 +161,121 @@ door_imap_params(const struct conf *c, const char *addr,
 }
 
 /*
+ * Reads the Dovecot master user's password: [imap] master_password_file
+ * (its first line), else IMAP_MASTER_PASS from the env_file.
+ */
+static int
+door_master_password(const struct conf *c, struct buf *out)
+{
+	FILE *f;
+	int ch;
+
+	buf_reset(out);
+	if (!*c->imap_master_user)
+		return err_set("[imap] master_user is not set");
+	if (!*c->imap_master_password_file) {
+		if (c->imap_master_password == NULL ||
+		    !*c->imap_master_password)
+			return err_set("no master password: set [imap] "
+				       "master_password_file");
+		buf_adds(out, c->imap_master_password);
+		return 0;
+	}
+	f = fopen(c->imap_master_password_file, "r");
+	if (f == NULL)
+		return err_set("cannot open '%s': %s",
+			       c->imap_master_password_file, strerror(errno));
+	while ((ch = getc(f)) != EOF && ch != '\n')
+		buf_addch(out, ch);
+	fclose(f);
+	buf_rtrim(out);
+	if (out->len == 0)
+		return err_set("'%s' is empty", c->imap_master_password_file);
+	return 0;
+}
+
+static int door_finish_password(struct door *d, const char *method,
+				int second_factor);
+
+/*
+ * A single sign-on token typed at the password prompt: good once, for
+ * this address only, within its lifetime. The session then opens IMAP as
+ * the Dovecot master user on the account's behalf. A bad token gets the
+ * answer a wrong password gets. Logged as method sso-token, whichever
+ * ssh method carried it.
+ */
+static int
+door_check_sso(struct door *d, const char *token, const char *method)
+{
+	struct buf master = BUF_INIT, login = BUF_INIT;
+	struct imap_params p;
+	int rc;
+
+	rc = acct_account_get(&d->acct, d->user, &d->account);
+	if (rc <= 0 || !acct_account_can_login(&d->account)) {
+		door_log_auth(d, d->user, "sso-token", "fail (no such account)");
+		door_failed(d, d->user);
+		return 0;
+	}
+	rc = acct_sso_use(&d->acct, d->user, token);
+	if (rc <= 0) {
+		door_log_auth(d, d->user, "sso-token",
+			      "fail (unknown, used or expired token)");
+		door_failed(d, d->user);
+		return 0;
+	}
+	if (door_master_password(d->conf, &master) < 0) {
+		log_err("auth: sso for %s: %s", d->user, err_msg());
+		door_log_auth(d, d->user, "sso-token", "fail (no master user)");
+		door_failed(d, d->user);
+		return 0;
+	}
+	buf_addf(&login, "%s*%s", d->user, d->conf->imap_master_user);
+	door_imap_params(d->conf, d->addr, &p);
+	rc = imap_check_login(&p, login.buf, master.buf);
+	if (rc != IMAP_LOGIN_ACCEPTED) {
+		log_err("auth: sso for %s: the master user login failed%s%s",
+			d->user, rc < 0 ? ": " : "", rc < 0 ? err_msg() : "");
+		door_log_auth(d, d->user, "sso-token", "fail (master login)");
+		door_failed(d, d->user);
+		buf_release_secret(&master);
+		buf_release(&login);
+		return 0;
+	}
+	buf_reset(&d->password);
+	buf_add(&d->password, master.buf, master.len);
+	buf_reset(&d->imap_user);
+	buf_add(&d->imap_user, login.buf, login.len);
+	buf_release_secret(&master);
+	buf_release(&login);
+	(void)method;
+	return door_finish_password(d, "sso-token",
+				    d->conf->sso_requires_2fa);
+}
+
+/*
+ * After a good first factor: either the code is asked next, or the
+ * login is complete. Returns 1.
+ */
+static int
+door_finish_password(struct door *d, const char *method, int second_factor)
+{
+	char ip[80], acc[ACCT_EMAIL_MAX + 8];
+
+	door_fail_keys(d, d->user, ip, sizeof(ip), acc, sizeof(acc));
+	if (second_factor && d->account.totp_enabled) {
+		d->auth = DOOR_AUTH_CODE;
+		door_log_auth(d, d->user, method, "partial (code needed)");
+		return 1;
+	}
+	acct_fail_clear(&d->acct, ip);
+	acct_fail_clear(&d->acct, acc);
+	d->auth = DOOR_AUTH_DONE;
+	door_log_auth(d, d->user, method, "success");
+	return 1;
+}
+
+/*
  * Checks a login name and password: IMAP LOGIN, then the account row,
  * which must allow logins (a suspended or deleted account is refused with
  * the same answer as a wrong password). Returns 1 when good.
@@ -169,7 +285,6 @@ door_check_password(struct door *d, const char *user, const char *pass,
 		    const char *method)
 {
 	struct imap_params p;
-	char ip[80], acc[ACCT_EMAIL_MAX + 8];
 	int rc;
 
 	if (acct_norm_email(user, d->user, sizeof(d->user)) < 0) {
@@ -184,6 +299,8 @@ door_check_password(struct door *d, const char *user, const char *pass,
 		door_failed(d, d->user);
 		return 0;
 	}
+	if (*d->conf->sso_secret && !strncmp(pass, "sso-", 4))
+		return door_check_sso(d, pass, method);
 	door_imap_params(d->conf, d->addr, &p);
 	rc = imap_check_login(&p, d->user, pass);
 	if (rc == IMAP_LOGIN_ERROR) {
@@ -231,17 +348,9 @@ door_check_password(struct door *d, const char *user, const char *pass,
 	}
 	buf_reset(&d->password);
 	buf_adds(&d->password, pass);
-	door_fail_keys(d, d->user, ip, sizeof(ip), acc, sizeof(acc));
-	if (d->account.totp_enabled) {
-		d->auth = DOOR_AUTH_CODE;
-		door_log_auth(d, d->user, method, "partial (code needed)");
-		return 1;
-	}
-	acct_fail_clear(&d->acct, ip);
-	acct_fail_clear(&d->acct, acc);
-	d->auth = DOOR_AUTH_DONE;
-	door_log_auth(d, d->user, method, "success");
-	return 1;
+	buf_reset(&d->imap_user);
+	buf_adds(&d->imap_user, d->user);
+	return door_finish_password(d, method, 1);
 }
 
 /* Checks the second factor; returns 1 when good. */
@@ -552,7 +661,7 @@ door_fill_session(struct door *d, struct door_session *s, const char *dir)
 	buf_adds(&s->theme, c->theme);
 	buf_adds(&s->imap_host, c->imap_host);
 	buf_adds(&s->imap_ca_file, c->imap_ca_file);
-	buf_adds(&s->imap_user, d->account.email);
+	buf_add(&s->imap_user, d->imap_user.buf, d->imap_user.len);
 	buf_add(&s->imap_pass, d->password.buf, d->password.len);
 	buf_adds(&s->smtp_host, c->smtp_host);
 	s->imap_port = (uint32_t)conf_imap_port(c);
@@ -756,6 +865,7 @@ door_run(const struct conf *c, ssh_session session, int notify_fd)
 	d.notify_fd = notify_fd;
 	d.ui.master = d.ui.sock = -1;
 	buf_init(&d.password);
+	buf_init(&d.imap_user);
 	door_peer_addr(session, d.addr, sizeof(d.addr));
 	/* A backstop for a peer that stalls inside libssh's own waits. */
 	alarm((unsigned)c->login_grace_time + 5);
@@ -841,6 +951,7 @@ out:
 	if (d.ui.sock >= 0)
 		close(d.ui.sock);
 	buf_release_secret(&d.password);
+	buf_release(&d.imap_user);
 	explicit_bzero(&d.account, sizeof(d.account));
 	if (d.notify_fd >= 0)
 		close(d.notify_fd);

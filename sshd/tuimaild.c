@@ -23,6 +23,7 @@
 #include "acct.h"
 #include "door.h"
 #include "hostkey.h"
+#include "panel.h"
 #include "util/conf.h"
 #include "util/log.h"
 
@@ -43,6 +44,8 @@ struct listener {
 	int n_children;
 	int auth_pipe[2];	 /* doors write their pid past auth */
 	int stopping;
+	pid_t panel;		 /* the panel endpoint's process, or 0 */
+	char ssh_host[300];	 /* how users reach us, for SSO answers */
 };
 
 static int sig_pipe[2] = { -1, -1 };
@@ -121,6 +124,56 @@ count_children(const struct listener *l, int *startups, int *sessions)
 		(*(l->children[i].authed ? sessions : startups))++;
 }
 
+/*
+ * Forks the panel endpoint when a panel secret is set. Its threads live
+ * in that process only: the listener forks doors and must have none.
+ */
+static void
+panel_start(struct listener *l)
+{
+	pid_t pid;
+	int i, rc;
+
+	if (l->stopping || (!*l->conf.mail_sync_secret && !*l->conf.sso_secret))
+		return;
+	pid = fork();
+	if (pid < 0) {
+		log_err("cannot fork the panel endpoint: %s", strerror(errno));
+		return;
+	}
+	if (pid > 0) {
+		l->panel = pid;
+		return;
+	}
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	for (i = 0; i < l->n_binds; i++)
+		ssh_bind_free(l->binds[i]);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	close(l->auth_pipe[0]);
+	close(l->auth_pipe[1]);
+	rc = panel_serve(&l->conf, l->ssh_host);
+	_exit(rc);
+}
+
+/* What an SSO answer tells the user to type: our host name and port. */
+static void
+set_ssh_host(struct listener *l)
+{
+	char host[256] = "localhost";
+	const char *port = strrchr(l->conf.listen[0], ':') + 1;
+
+	gethostname(host, sizeof(host) - 1);
+	if (strcmp(port, "22"))
+		snprintf(l->ssh_host, sizeof(l->ssh_host), "%s -p %s", host,
+			 port);
+	else
+		snprintf(l->ssh_host, sizeof(l->ssh_host), "%s", host);
+}
+
 static void
 reap(struct listener *l)
 {
@@ -128,6 +181,17 @@ reap(struct listener *l)
 	int status, i;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == l->panel) {
+			l->panel = 0;
+			if (!l->stopping) {
+				log_warn("the panel endpoint exited (status "
+					 "%d); starting it again",
+					 status);
+				sleep(1);
+				panel_start(l);
+			}
+			continue;
+		}
 		for (i = 0; i < l->n_children; i++)
 			if (l->children[i].pid == pid) {
 				l->children[i] =
@@ -230,6 +294,11 @@ reload(struct listener *l)
 		 l->conf_path);
 	conf_free(&l->conf);
 	l->conf = fresh;
+	/* The endpoint is restarted on the new configuration. */
+	if (l->panel)
+		kill(l->panel, SIGTERM);
+	else
+		panel_start(l);
 }
 
 static int
@@ -240,7 +309,7 @@ serve(struct listener *l)
 	int i, n;
 
 	for (;;) {
-		if (l->stopping && l->n_children == 0)
+		if (l->stopping && l->n_children == 0 && l->panel == 0)
 			return 0;
 		n = 0;
 		for (i = 0; !l->stopping && i < l->n_binds; i++)
@@ -268,6 +337,8 @@ serve(struct listener *l)
 				for (i = 0; i < l->n_binds; i++)
 					ssh_bind_free(l->binds[i]);
 				l->n_binds = 0;
+				if (l->panel)
+					kill(l->panel, SIGTERM);
 			}
 		}
 		for (i = 0; i < n - 2; i++)
@@ -411,6 +482,8 @@ main(int argc, char **argv)
 		log_warn("not running as root: sessions cannot get uids of "
 			 "their own and run as %u",
 			 (unsigned)geteuid());
+	set_ssh_host(&l);
+	panel_start(&l);
 	log_info("tuimaild %s started (%s)", TUIMAIL_VERSION,
 		 conf_mode_reason(&l.conf));
 	if (serve(&l) < 0) {

@@ -462,7 +462,7 @@ test_files_and_schema(void **state)
 
 	assert_int_equal(stat(f->conf.database, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
-	assert_int_equal(peek_int(f, "PRAGMA user_version"), 2);
+	assert_int_equal(peek_int(f, "PRAGMA user_version"), 3);
 	assert_int_equal(acct_check(&f->acct), 0);
 	/* A database from a newer tuimail is refused, not damaged. */
 	peek_exec(f, "PRAGMA user_version = 99");
