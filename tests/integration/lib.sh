@@ -12,7 +12,7 @@
 
 set -u
 
-TEST_SRC=$(cd "$(dirname "$0")" && pwd)
+TEST_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$TEST_SRC/../.." && pwd)
 BUILD=${TUIMAIL_BUILD:-$TOP/build}
 TEST_NAME=$(basename "$0" .sh)

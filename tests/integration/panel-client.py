@@ -74,6 +74,7 @@ def main():
         secret, n, clients, domain, password = a.args
         n, clients = int(n), int(clients)
         counts = collections.Counter()
+        lat = []
         lock = threading.Lock()
 
         def worker(k):
@@ -81,9 +82,11 @@ def main():
                 body = json.dumps({"action": "create",
                                    "email": "user%05d@%s" % (i, domain),
                                    "password": password, "quota_mb": 100})
+                t0 = time.monotonic()
                 s, _ = sync(a.url, secret, body)
                 with lock:
                     counts[s] += 1
+                    lat.append(time.monotonic() - t0)
 
         start = time.time()
         threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
@@ -92,8 +95,11 @@ def main():
         for t in threads:
             t.join()
         took = time.time() - start
+        lat.sort()
+        pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000
         print(" ".join("%d:%d" % kv for kv in sorted(counts.items())),
-              "%.1fs" % took)
+              "%.1fs" % took, "%.0f/s" % (n / took),
+              "p50 %.1fms p99 %.1fms" % (pct(0.50), pct(0.99)))
         return 0
     else:
         ap.error("unknown request kind")
