@@ -1031,3 +1031,133 @@ acct_audit(struct acct *a, const char *action, const char *target,
 		return -1;
 	return acct_end(a, 0, action, target, detail);
 }
+
+/*
+ * Edits what the admin pane edits: display name (NULL keeps it), quota
+ * in MB (-1 keeps it, 0 unlimited) and status (-1 keeps it).
+ */
+int
+acct_account_edit(struct acct *a, const char *email, const char *name,
+		  long quota_mb, int active)
+{
+	char e[ACCT_EMAIL_MAX + 1], detail[128];
+	struct acct_account ac;
+	int rc;
+
+	if (acct_norm_email(email, e, sizeof(e)) < 0)
+		return -1;
+	if (name && acct_check_name(name) < 0)
+		return -1;
+	if (quota_mb < -1 || quota_mb > 100000000)
+		return err_set("quota must be 0 (unlimited) or a size in MB");
+	if (acct_begin(a) < 0)
+		return -1;
+	rc = acct_need_account(a, e, &ac);
+	if (rc == 0) {
+		if (name)
+			snprintf(ac.display_name, sizeof(ac.display_name), "%s",
+				 name);
+		if (quota_mb >= 0)
+			ac.quota_mb = quota_mb;
+		if (active >= 0)
+			ac.is_active = active;
+		ac.updated_at = a->now();
+		rc = a->be->account_update(a->st, &ac);
+	}
+	snprintf(detail, sizeof(detail), "quota_mb=%ld active=%d%s",
+		 quota_mb, active, name ? " name" : "");
+	explicit_bzero(&ac, sizeof(ac));
+	return acct_end(a, rc, "account.edit", e, detail);
+}
+
+/*
+ * Turns TOTP on with a secret the user has proved to hold (the settings
+ * view asks for a current code first).
+ */
+int
+acct_totp_set(struct acct *a, const char *email, const char *secret)
+{
+	char e[ACCT_EMAIL_MAX + 1];
+	struct acct_account ac;
+	int rc;
+
+	if (acct_norm_email(email, e, sizeof(e)) < 0 || acct_begin(a) < 0)
+		return -1;
+	rc = acct_need_account(a, e, &ac);
+	if (rc == 0) {
+		snprintf(ac.totp_secret, sizeof(ac.totp_secret), "%s", secret);
+		ac.totp_enabled = 1;
+		ac.updated_at = a->now();
+		rc = a->be->account_update(a->st, &ac);
+	}
+	explicit_bzero(&ac, sizeof(ac));
+	return acct_end(a, rc, "2fa.enable", e, "confirmed with a code");
+}
+
+/*
+ * Makes ACCT_RECOVERY_CODES new single-use recovery codes for an account,
+ * replacing the old ones; only their hashes are stored. The codes are
+ * written to codes for the caller to show once.
+ */
+int
+acct_recovery_new(struct acct *a, const char *email,
+		  char codes[][ACCT_RECOVERY_LEN])
+{
+	static const char alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
+	char hashes[ACCT_RECOVERY_CODES][CR_SHA256_HEX], plain[13];
+	const char *hp[ACCT_RECOVERY_CODES];
+	unsigned char raw[12];
+	char e[ACCT_EMAIL_MAX + 1];
+	struct acct_account ac;
+	int i, j, rc;
+
+	if (acct_norm_email(email, e, sizeof(e)) < 0)
+		return -1;
+	for (i = 0; i < ACCT_RECOVERY_CODES; i++) {
+		if (cr_random(raw, sizeof(raw)) < 0)
+			return -1;
+		for (j = 0; j < 12; j++)
+			plain[j] = alphabet[raw[j] % (sizeof(alphabet) - 1)];
+		plain[12] = '\0';
+		snprintf(codes[i], ACCT_RECOVERY_LEN, "%.4s-%.4s-%.4s", plain,
+			 plain + 4, plain + 8);
+		if (cr_sha256_hex(plain, 12, hashes[i]) < 0)
+			return -1;
+		hp[i] = hashes[i];
+	}
+	explicit_bzero(plain, sizeof(plain));
+	explicit_bzero(raw, sizeof(raw));
+	if (acct_begin(a) < 0)
+		return -1;
+	rc = acct_need_account(a, e, &ac);
+	if (rc == 0)
+		rc = a->be->recovery_replace(a->st, ac.id, hp,
+					     ACCT_RECOVERY_CODES);
+	explicit_bzero(&ac, sizeof(ac));
+	return acct_end(a, rc, "2fa.recovery", e, "new codes");
+}
+
+int
+acct_audit_list(struct acct *a, long offset, long limit, const char *filter,
+		acct_audit_cb cb, void *arg)
+{
+	return a->be->audit_list(a->st, offset, limit, filter, cb, arg);
+}
+
+/*
+ * Stores an account's mailbox usage. Not audited: every session does it,
+ * and it changes nothing anyone decided.
+ */
+int
+acct_usage_set(struct acct *a, const char *email, int64_t bytes)
+{
+	struct acct_account ac;
+	int rc;
+
+	rc = acct_account_get(a, email, &ac);
+	if (rc <= 0)
+		return rc < 0 ? -1 : err_set("no account '%s'", email);
+	rc = a->be->account_usage(a->st, ac.id, bytes < 0 ? 0 : bytes);
+	explicit_bzero(&ac, sizeof(ac));
+	return rc;
+}

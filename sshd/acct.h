@@ -72,6 +72,17 @@ typedef int (*acct_domain_cb)(const struct acct_domain *d, void *arg);
 typedef int (*acct_account_cb)(const struct acct_account *a, void *arg);
 typedef int (*acct_alias_cb)(const struct acct_alias *al, void *arg);
 
+/* One audit_log row. */
+struct acct_audit_row {
+	int64_t at;
+	char actor[ACCT_EMAIL_MAX + 32];
+	char action[64];
+	char target[ACCT_EMAIL_MAX + 1];
+	char detail[256];
+};
+
+typedef int (*acct_audit_cb)(const struct acct_audit_row *r, void *arg);
+
 struct acct_store; /* a backend's open handle */
 
 /*
@@ -138,6 +149,11 @@ struct acct_backend {
 			int64_t since);
 	int (*fail_clear)(struct acct_store *st, const char *key);
 
+	int (*recovery_replace)(struct acct_store *st, int64_t account_id,
+				const char *const *hashes, size_t n);
+	int (*audit_list)(struct acct_store *st, long offset, long limit,
+			  const char *filter, acct_audit_cb cb, void *arg);
+	int (*account_usage)(struct acct_store *st, int64_t id, int64_t bytes);
 	int (*signature_note)(struct acct_store *st, const char *sig,
 			      int64_t now, int64_t since);
 	int (*sso_use)(struct acct_store *st, const char *token_hash,
@@ -219,6 +235,18 @@ int acct_sso_use(struct acct *a, const char *email, const char *token);
 int acct_signature_note(struct acct *a, const char *sig, long window);
 int acct_audit(struct acct *a, const char *action, const char *target,
 	       const char *detail);
+
+#define ACCT_RECOVERY_CODES 10
+#define ACCT_RECOVERY_LEN 15 /* "xxxx-xxxx-xxxx" and a NUL */
+
+int acct_account_edit(struct acct *a, const char *email, const char *name,
+		      long quota_mb, int active);
+int acct_totp_set(struct acct *a, const char *email, const char *secret);
+int acct_recovery_new(struct acct *a, const char *email,
+		      char codes[][ACCT_RECOVERY_LEN]);
+int acct_audit_list(struct acct *a, long offset, long limit,
+		    const char *filter, acct_audit_cb cb, void *arg);
+int acct_usage_set(struct acct *a, const char *email, int64_t bytes);
 
 /* The panel's account sync (issue 8); every call stamps last_sync. */
 int acct_sync_create(struct acct *a, const char *email, const char *password,

@@ -901,6 +901,68 @@ sq_sso_use(struct acct_store *st, const char *token_hash, const char *email,
 	return sqlite3_changes(st->db) == 1;
 }
 
+/* Replaces an account's recovery codes with the given hashes. */
+static int
+sq_recovery_replace(struct acct_store *st, int64_t account_id,
+		    const char *const *hashes, size_t n)
+{
+	size_t i;
+
+	if (sq_run(st, "DELETE FROM recovery_codes WHERE account_id = ?", "i",
+		   account_id) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (sq_run(st,
+			   "INSERT INTO recovery_codes (account_id, code_hash)"
+			   " VALUES (?, ?)",
+			   "is", account_id, hashes[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* Audit rows, newest first; filter matches actor, action or target. */
+static int
+sq_audit_list(struct acct_store *st, long offset, long limit,
+	      const char *filter, acct_audit_cb cb, void *arg)
+{
+	sqlite3_stmt *s = sq_prepare(
+		st, "SELECT at, actor, action, target, detail FROM audit_log"
+		    " WHERE ?1 IS NULL OR instr(actor, ?1) OR instr(action, ?1)"
+		    " OR instr(target, ?1) ORDER BY id DESC LIMIT ?2 OFFSET ?3");
+	struct acct_audit_row r;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	if (filter && *filter)
+		sqlite3_bind_text(s, 1, filter, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, limit);
+	sqlite3_bind_int64(s, 3, offset);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r.at = sqlite3_column_int64(s, 0);
+		sq_text(s, 1, r.actor, sizeof(r.actor));
+		sq_text(s, 2, r.action, sizeof(r.action));
+		sq_text(s, 3, r.target, sizeof(r.target));
+		sq_text(s, 4, r.detail, sizeof(r.detail));
+		if ((rc = cb(&r, arg)) != 0)
+			break;
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc == SQLITE_ROW)
+		rc = sq_fail(st, "list the audit log");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Stores the usage a session read from GETQUOTAROOT. */
+static int
+sq_account_usage(struct acct_store *st, int64_t id, int64_t bytes)
+{
+	return sq_run(st, "UPDATE mail_accounts SET usage_bytes = ? WHERE id = ?",
+		      "ii", bytes, id);
+}
+
 static int
 sq_sso_add(struct acct_store *st, const char *token_hash, const char *email,
 	   int64_t expires_at)
@@ -957,6 +1019,9 @@ const struct acct_backend acct_sqlite_backend = {
 	.fail_add = sq_fail_add,
 	.fail_clear = sq_fail_clear,
 	.signature_note = sq_signature_note,
+	.recovery_replace = sq_recovery_replace,
+	.audit_list = sq_audit_list,
+	.account_usage = sq_account_usage,
 	.sso_use = sq_sso_use,
 	.sso_add = sq_sso_add,
 	.audit_add = sq_audit_add,

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@
 
 #include "acct.h"
 #include "door.h"
+#include "door_req.h"
 #include "index/index.h"
 #include "spawn.h"
 #include "util/buf.h"
@@ -73,6 +75,7 @@ struct door {
 	int shell;
 
 	char state_dir[4096];
+	struct door_identity id; /* what door_req.c answers for */
 	struct spawn ui;
 	int ui_running;
 	int master_polled;
@@ -713,8 +716,12 @@ door_request(socket_t fd, int revents, void *arg)
 		buf_release(&r.prev_addr);
 		break;
 	default:
-		err_set("unknown request %u", req.type);
-		goto bad;
+		if (door_req_spec(req.type) == NULL) {
+			err_set("unknown request %u", req.type);
+			goto bad;
+		}
+		door_answer(&d->id, &req, &reply);
+		break;
 	}
 	msg_release(&req);
 	if (msg_write(fd, &reply) < 0)
@@ -857,7 +864,7 @@ door_run(const struct conf *c, ssh_session session, int notify_fd)
 	struct door d;
 	long timeout = c->login_grace_time;
 	time_t deadline;
-	int rc = 1;
+	int rc = 1, one = 1;
 
 	memset(&d, 0, sizeof(d));
 	d.conf = c;
@@ -867,6 +874,9 @@ door_run(const struct conf *c, ssh_session session, int notify_fd)
 	buf_init(&d.password);
 	buf_init(&d.imap_user);
 	door_peer_addr(session, d.addr, sizeof(d.addr));
+	/* Keystrokes and redraws are small writes: no Nagle delays. */
+	setsockopt(ssh_get_fd(session), IPPROTO_TCP, TCP_NODELAY, &one,
+		   sizeof(one));
 	/* A backstop for a peer that stalls inside libssh's own waits. */
 	alarm((unsigned)c->login_grace_time + 5);
 	deadline = time(NULL) + c->login_grace_time;
@@ -912,6 +922,14 @@ door_run(const struct conf *c, ssh_session session, int notify_fd)
 	door_notify(&d);
 	acct_login_stamp(&d.acct, &d.account, d.addr, &d.prev_login,
 			 d.prev_addr, sizeof(d.prev_addr));
+	/* From here on the session's address is who acts, for the audit. */
+	snprintf(d.acct.actor, sizeof(d.acct.actor), "%s", d.user);
+	d.id.conf = c;
+	d.id.acct = &d.acct;
+	d.id.email = d.account.email;
+	d.id.addr = d.addr;
+	d.id.password = d.password.buf;
+	d.id.sso = strcmp(d.imap_user.buf, d.user) != 0;
 	if (!d.pty) {
 		ssh_channel_write(d.channel, DOOR_NO_TTY_MSG,
 				  sizeof(DOOR_NO_TTY_MSG) - 1);
@@ -933,8 +951,9 @@ door_run(const struct conf *c, ssh_session session, int notify_fd)
 	}
 
 	/* The relay, until one side goes. */
+	/* Event-driven: an idle session wakes only once a minute. */
 	while (!d.ui_gone && !d.client_gone) {
-		if (ssh_event_dopoll(d.event, 1000) == SSH_ERROR ||
+		if (ssh_event_dopoll(d.event, 60000) == SSH_ERROR ||
 		    !ssh_is_connected(session))
 			d.client_gone = 1;
 	}
@@ -952,6 +971,7 @@ out:
 		close(d.ui.sock);
 	buf_release_secret(&d.password);
 	buf_release(&d.imap_user);
+	explicit_bzero(&d.id, sizeof(d.id));
 	explicit_bzero(&d.account, sizeof(d.account));
 	if (d.notify_fd >= 0)
 		close(d.notify_fd);

@@ -25,6 +25,52 @@ enum door_msg_type {
 	DOOR_HELLO_OK = 3,
 	DOOR_LOGIN_RECORD = 4,
 	DOOR_LOGIN_RECORD_OK = 5,
+	DOOR_OK = 6,   /* door -> UI: done; a sentence to show */
+	DOOR_ROWS = 7, /* door -> UI: a table (struct door_rows) */
+
+	/*
+	 * Requests with fields (struct door_req), each type's fields given
+	 * by door_req_spec(). Admin requests need an admin session; the
+	 * others act on the session's own account only.
+	 */
+	DOOR_ADMIN_ACCOUNTS = 20,   /* u offset, u limit -> ROWS */
+	DOOR_ADMIN_ACCOUNT_ADD,	    /* s email, s password, u quota, s name */
+	DOOR_ADMIN_ACCOUNT_EDIT,    /* s email, s name, u quota, u active */
+	DOOR_ADMIN_ACCOUNT_PASSWD,  /* s email, s password */
+	DOOR_ADMIN_ACCOUNT_DEL,	    /* s email, s the admin's password */
+	DOOR_ADMIN_TOTP_RESET,	    /* s email */
+	DOOR_ADMIN_BULK,	    /* S emails, s action, u quota, s password */
+	DOOR_ADMIN_DOMAINS,	    /* -> ROWS */
+	DOOR_ADMIN_DOMAIN_ADD,	    /* s domain */
+	DOOR_ADMIN_DOMAIN_ACTIVE,   /* s domain, u active */
+	DOOR_ADMIN_DOMAIN_DEL,	    /* s domain */
+	DOOR_ADMIN_ALIASES,	    /* -> ROWS */
+	DOOR_ADMIN_ALIAS_ADD,	    /* s alias, s destinations */
+	DOOR_ADMIN_ALIAS_DEL,	    /* s alias */
+	DOOR_ADMIN_AUDIT,	    /* u offset, u limit, s filter -> ROWS */
+	DOOR_TOTP_BEGIN = 40,	    /* -> ROWS: secret, otpauth URI */
+	DOOR_TOTP_CONFIRM,	    /* s code -> ROWS: recovery codes */
+	DOOR_TOTP_DISABLE,	    /* s code */
+	DOOR_RECOVERY_NEW,	    /* s code -> ROWS: recovery codes */
+	DOOR_SET_NAME,		    /* s display name */
+	DOOR_USAGE,		    /* u bytes in use (GETQUOTAROOT) */
+};
+
+#define DOOR_REQ_STRS 4
+#define DOOR_REQ_NUMS 3
+
+/* A request's fields: strings and numbers in the order of its spec. */
+struct door_req {
+	uint16_t type;
+	struct buf s[DOOR_REQ_STRS]; /* may hold secrets: wiped on release */
+	uint64_t u[DOOR_REQ_NUMS];
+};
+
+/* A table answer: cols cells a row, rows rows; total for paging. */
+struct door_rows {
+	uint64_t total;
+	uint32_t cols, rows;
+	struct buf *cells; /* owned, cols * rows */
 };
 
 /*
@@ -68,5 +114,19 @@ int door_decode_error(struct msg *m, struct buf *text);
 
 int door_hello(int fd, struct door_session *s);
 int door_login_record(int fd, struct door_login_record *r);
+
+const char *door_req_spec(uint16_t type);
+void door_req_init(struct door_req *r, uint16_t type);
+void door_req_release(struct door_req *r);
+int door_encode_req(struct msg *m, const struct door_req *r);
+int door_decode_req(struct msg *m, struct door_req *r);
+void door_rows_init(struct door_rows *t, uint32_t cols);
+void door_rows_add(struct door_rows *t, const char *const *cells);
+void door_rows_release(struct door_rows *t);
+void door_encode_rows(struct msg *m, const struct door_rows *t);
+int door_decode_rows(struct msg *m, struct door_rows *t);
+void door_encode_ok(struct msg *m, const char *text);
+int door_call(int fd, const struct door_req *r, struct buf *ok,
+	      struct door_rows *rows);
 
 #endif
