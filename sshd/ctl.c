@@ -30,7 +30,8 @@ struct ctl {
 
 /* A command's options: --quota, --name, --domain, --search. */
 struct ctl_opts {
-	long quota_mb;
+	long quota_mb; /* also --limit */
+	int have_quota;
 	const char *name;
 	const char *domain;
 	const char *search;
@@ -475,6 +476,81 @@ ctl_sso_token(struct ctl *c, struct ctl_opts *o)
 }
 
 static int
+ctl_account_edit(struct ctl *c, struct ctl_opts *o)
+{
+	if (o->name == NULL && !o->have_quota) {
+		err_set("give --name and/or --quota");
+		return ctl_fail();
+	}
+	if (acct_account_edit(&c->acct, o->args[0], o->name,
+			      o->have_quota ? o->quota_mb : -1, -1) < 0)
+		return ctl_fail();
+	printf("saved %s\n", o->args[0]);
+	return CTL_OK;
+}
+
+static int
+ctl_domain_disable(struct ctl *c, struct ctl_opts *o)
+{
+	if (acct_domain_set_active(&c->acct, o->args[0], 0) < 0)
+		return ctl_fail();
+	printf("disabled domain %s: its accounts cannot log in\n", o->args[0]);
+	return CTL_OK;
+}
+
+static int
+ctl_domain_enable(struct ctl *c, struct ctl_opts *o)
+{
+	if (acct_domain_set_active(&c->acct, o->args[0], 1) < 0)
+		return ctl_fail();
+	printf("enabled domain %s\n", o->args[0]);
+	return CTL_OK;
+}
+
+static int
+ctl_2fa_recovery(struct ctl *c, struct ctl_opts *o)
+{
+	char codes[ACCT_RECOVERY_CODES][ACCT_RECOVERY_LEN];
+	struct acct_account ac;
+	int i, rc;
+
+	rc = acct_account_get(&c->acct, o->args[0], &ac);
+	if (rc <= 0 || !ac.totp_enabled) {
+		if (rc >= 0)
+			err_set("two-factor authentication is off for %s",
+				o->args[0]);
+		return ctl_fail();
+	}
+	if (acct_recovery_new(&c->acct, o->args[0], codes) < 0)
+		return ctl_fail();
+	for (i = 0; i < ACCT_RECOVERY_CODES; i++)
+		printf("%s\n", codes[i]);
+	explicit_bzero(codes, sizeof(codes));
+	return CTL_OK;
+}
+
+static int
+ctl_print_audit(const struct acct_audit_row *r, void *arg)
+{
+	char when[32];
+
+	(void)arg;
+	ctl_time(r->at, when, sizeof(when));
+	printf("%s  %-28s %-18s %-30s %s\n", when, r->actor, r->action,
+	       r->target, r->detail);
+	return 0;
+}
+
+static int
+ctl_audit(struct ctl *c, struct ctl_opts *o)
+{
+	if (acct_audit_list(&c->acct, 0, o->have_quota ? o->quota_mb : 50,
+			    o->search, ctl_print_audit, NULL) < 0)
+		return ctl_fail();
+	return CTL_OK;
+}
+
+static int
 ctl_hostkey(struct ctl *c, struct ctl_opts *o)
 {
 	char fp[128];
@@ -548,6 +624,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "domain", "add", 1, "", 1, 'd', ctl_domain_add, "domain add DOMAIN" },
 	{ "domain", "del", 1, "", 1, 'd', ctl_domain_del, "domain del DOMAIN" },
 	{ "domain", "list", 0, "", 1, 0, ctl_domain_list, "domain list" },
+	{ "domain", "disable", 1, "", 1, 'd', ctl_domain_disable,
+	  "domain disable DOMAIN" },
+	{ "domain", "enable", 1, "", 1, 'd', ctl_domain_enable,
+	  "domain enable DOMAIN" },
 	{ "account", "add", 1, "qn", 1, 'e', ctl_account_add,
 	  "account add EMAIL [--quota MB] [--name NAME]  (password on stdin)" },
 	{ "account", "passwd", 1, "", 1, 'e', ctl_account_passwd,
@@ -556,6 +636,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "account suspend EMAIL" },
 	{ "account", "unsuspend", 1, "", 1, 'e', ctl_account_unsuspend,
 	  "account unsuspend EMAIL" },
+	{ "account", "edit", 1, "qn", 1, 'e', ctl_account_edit,
+	  "account edit EMAIL [--name NAME] [--quota MB]" },
 	{ "account", "del", 1, "", 1, 'e', ctl_account_del, "account del EMAIL" },
 	{ "account", "show", 1, "", 1, 'e', ctl_account_show, "account show EMAIL" },
 	{ "account", "list", 0, "ds", 1, 0, ctl_account_list,
@@ -567,6 +649,11 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "admin", "revoke", 1, "", 1, 'e', ctl_admin_revoke, "admin revoke EMAIL" },
 	{ "2fa", "enable", 1, "", 1, 'e', ctl_2fa_enable, "2fa enable EMAIL" },
 	{ "2fa", "disable", 1, "", 1, 'e', ctl_2fa_disable, "2fa disable EMAIL" },
+	{ "2fa", "reset", 1, "", 1, 'e', ctl_2fa_disable, "2fa reset EMAIL" },
+	{ "2fa", "recovery", 1, "", 1, 'e', ctl_2fa_recovery,
+	  "2fa recovery EMAIL  (prints new recovery codes)" },
+	{ "audit", NULL, 0, "sl", 1, 0, ctl_audit,
+	  "audit [--search TEXT] [--limit N]" },
 	{ "sso-token", NULL, 1, "", 1, 'e', ctl_sso_token, "sso-token EMAIL" },
 	{ "hostkey", NULL, 0, "", 0, 0, ctl_hostkey, "hostkey" },
 	{ "check", NULL, 0, "", 0, 0, ctl_check, "check" },
@@ -599,10 +686,9 @@ ctl_parse_opts(const struct ctl_cmd *cmd, int argc, char **argv,
 	static const struct {
 		const char *name;
 		char letter;
-	} known[] = { { "--quota", 'q' },
-		      { "--name", 'n' },
-		      { "--domain", 'd' },
-		      { "--search", 's' } };
+	} known[] = { { "--quota", 'q' },  { "--name", 'n' },
+		      { "--domain", 'd' }, { "--search", 's' },
+		      { "--limit", 'l' } };
 	int i;
 	size_t k;
 
@@ -622,6 +708,7 @@ ctl_parse_opts(const struct ctl_cmd *cmd, int argc, char **argv,
 			return -1;
 		i++;
 		switch (known[k].letter) {
+		case 'l':
 		case 'q': {
 			char *end;
 
@@ -629,6 +716,7 @@ ctl_parse_opts(const struct ctl_cmd *cmd, int argc, char **argv,
 			o->quota_mb = strtol(argv[i], &end, 10);
 			if (errno || *end || end == argv[i] || o->quota_mb < 0)
 				return -1;
+			o->have_quota = 1;
 			break;
 		}
 		case 'n':

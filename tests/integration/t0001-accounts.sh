@@ -202,6 +202,26 @@ test_expect_success 'check passes on a good setup and the database is 0600' '
 	test "$(stat -c %a "$DB")" = 600
 '
 
+test_expect_success 'pane parity: account edit, domain disable, 2fa recovery, audit' '
+	tuimailctl account edit bob@example.com --name "Bob B" --quota 20 &&
+	tuimailctl account show bob@example.com >show &&
+	test_grep "^display name: Bob B" show && test_grep "^quota: *20 MB" show &&
+	imap_quota bob@example.com bob-pw-1 >quota && read -r used limit <quota && test "$limit" = 20480 &&
+	tuimailctl domain disable example.com &&
+	SRV_CLIENT_ADDR=127.0.0.26 test_must_fail imap_login_ok bob@example.com bob-pw-1 &&
+	tuimailctl domain enable example.com &&
+	imap_login_ok bob@example.com bob-pw-1 &&
+	test_must_fail tuimailctl 2fa recovery bob@example.com 2>err &&
+	test_grep "two-factor authentication is off" err &&
+	tuimailctl 2fa enable bob@example.com >/dev/null &&
+	tuimailctl 2fa recovery bob@example.com >codes &&
+	test "$(grep -cE "^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$" codes)" = 10 &&
+	tuimailctl 2fa reset bob@example.com &&
+	tuimailctl audit --search bob@example.com --limit 3 >audit &&
+	test "$(wc -l <audit)" = 3 &&
+	test_grep "2fa.disable *bob@example.com" audit
+'
+
 test_expect_success 'every change left an audit row, without secrets' '
 	sqlite3 "$DB" "SELECT action FROM audit_log" >actions &&
 	test_grep "^account.passwd$" actions &&
