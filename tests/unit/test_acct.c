@@ -481,9 +481,9 @@ test_missing_database(void **state)
 	(void)state;
 	conf_defaults(&c);
 	free(c.database);
-	c.database = strdup("/nonexistent/dir/tuimail.db");
+	c.database = strdup("/dev/null/dir/tuimail.db");
 	assert_int_equal(acct_open(&a, &c, ACCT_OPEN_EXISTING, "t"), -1);
-	assert_string_equal(err_msg(), "database '/nonexistent/dir/tuimail.db' "
+	assert_string_equal(err_msg(), "database '/dev/null/dir/tuimail.db' "
 				       "does not exist");
 	assert_int_equal(acct_open(&a, &c, ACCT_OPEN_CREATE, "t"), -1);
 	assert_non_null(strstr(err_msg(), "cannot create directory"));
