@@ -13,11 +13,11 @@ set -- # lib.sh reads no arguments
 . "$TOP/tests/integration/lib.sh"
 
 write_conf && tuimailctl domain list >/dev/null
-HTTP_PORT=$(srv_free_port)
-URL=http://127.0.0.1:$HTTP_PORT
 PC="/usr/bin/python3 $TOP/tests/integration/panel-client.py"
 for scheme in BLF-CRYPT SHA512-CRYPT; do
 	SSH_PORT=$(srv_free_port)
+	HTTP_PORT=$(srv_free_port)
+	URL=http://127.0.0.1:$HTTP_PORT
 	tuimaild_start "dovecot_password_scheme = $scheme" "[panel]" \
 		"mail_sync_secret = bench" "http_listen = 127.0.0.1:$HTTP_PORT" ||
 		exit 1
@@ -27,7 +27,7 @@ for scheme in BLF-CRYPT SHA512-CRYPT; do
 		sleep 0.1
 	done
 	for clients in 1 4; do
-		dom="c$clients-$(echo "$scheme" | tr -cd 'a-z0-9' | tr 'A-Z' 'a-z')x$RANDOM.example"
+		dom="c$clients-$(echo "$scheme" | tr 'A-Z' 'a-z' | tr -cd 'a-z0-9')x$RANDOM.example"
 		out=$($PC "$URL" burst bench "$N" "$clients" "$dom" pw-bench)
 		echo "sync create, $scheme, $clients client(s), $N calls: $out [no target; reported]"
 	done

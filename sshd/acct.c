@@ -756,6 +756,9 @@ acct_sso_mint(struct acct *a, const char *email, char *token, size_t len)
 		rc = err_set("account '%s' is suspended or deleted", e);
 	if (rc == 0)
 		rc = a->be->sso_add(a->st, hash, e, a->now() + ACCT_SSO_TTL);
+	/* Spent and expired tokens are kept a day, for the record. */
+	if (rc == 0)
+		rc = a->be->sso_purge(a->st, a->now() - 86400);
 	explicit_bzero(&ac, sizeof(ac));
 	if (acct_end(a, rc, "sso.mint", e, NULL) == 0)
 		return 0;
@@ -896,15 +899,24 @@ acct_sso_use(struct acct *a, const char *email, const char *token)
 }
 
 /*
- * Remembers a request signature for window seconds. Returns 1 when it is
- * new, 0 for a replay, -1 on error.
+ * Remembers a request signature. Returns 1 when it is new, 0 for a
+ * replay, -1 on error. Every route shares the table, so what is kept
+ * must outlive the longest window of any route, whoever calls.
  */
 int
-acct_signature_note(struct acct *a, const char *sig, long window)
+acct_signature_note(struct acct *a, const char *sig)
 {
 	int64_t now = a->now();
 
-	return a->be->signature_note(a->st, sig, now, now - 2 * window);
+	return a->be->signature_note(a->st, sig, now,
+				     now - ACCT_SIGNATURE_KEEP);
+}
+
+/* Forgets a signature whose request failed, so that it may be retried. */
+int
+acct_signature_forget(struct acct *a, const char *sig)
+{
+	return a->be->signature_forget(a->st, sig);
 }
 
 /*
@@ -914,9 +926,8 @@ acct_signature_note(struct acct *a, const char *sig, long window)
 static int
 acct_sync_hash(struct acct *a, const char *password, char *out, size_t len)
 {
-	if (password[0] == '{') {
-		if (!pw_is_scheme_string(password))
-			return err_set("unsupported password scheme");
+	/* Anything else that starts with '{' is a plain password. */
+	if (pw_is_scheme_string(password)) {
 		if (strlen(password) >= len)
 			return err_set("password hash too long");
 		snprintf(out, len, "%s", password);

@@ -26,7 +26,8 @@
 #define ACCT_NAME_MAX 128
 #define ACCT_DEST_MAX 1024 /* an alias's comma-separated destinations */
 #define ACCT_SSO_TTL 120   /* seconds an SSO token may wait for its use */
-#define ACCT_SSO_TOKEN 40  /* "sso-" and 32 hex digits, plus the NUL */
+#define ACCT_SSO_TOKEN 40  /* room for a token: "sso-", 32 hex digits, NUL */
+#define ACCT_SSO_TOKEN_LEN 36 /* a token's length */
 
 struct acct_domain {
 	int64_t id;
@@ -156,6 +157,8 @@ struct acct_backend {
 	int (*account_usage)(struct acct_store *st, int64_t id, int64_t bytes);
 	int (*signature_note)(struct acct_store *st, const char *sig,
 			      int64_t now, int64_t since);
+	int (*signature_forget)(struct acct_store *st, const char *sig);
+	int (*sso_purge)(struct acct_store *st, int64_t before);
 	int (*sso_use)(struct acct_store *st, const char *token_hash,
 		       const char *email, int64_t now);
 	int (*sso_add)(struct acct_store *st, const char *token_hash,
@@ -232,7 +235,9 @@ int acct_fail_clear(struct acct *a, const char *key);
 int acct_sso_mint(struct acct *a, const char *email, char *token,
 		  size_t len);
 int acct_sso_use(struct acct *a, const char *email, const char *token);
-int acct_signature_note(struct acct *a, const char *sig, long window);
+#define ACCT_SIGNATURE_KEEP 900 /* seconds; longer than any route's window */
+int acct_signature_note(struct acct *a, const char *sig);
+int acct_signature_forget(struct acct *a, const char *sig);
 int acct_audit(struct acct *a, const char *action, const char *target,
 	       const char *detail);
 

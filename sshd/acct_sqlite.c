@@ -885,6 +885,21 @@ sq_signature_note(struct acct_store *st, const char *sig, int64_t now,
 	return sqlite3_changes(st->db) == 1;
 }
 
+static int
+sq_signature_forget(struct acct_store *st, const char *sig)
+{
+	return sq_run(st, "DELETE FROM panel_signatures WHERE signature = ?",
+		      "s", sig);
+}
+
+/* Drops SSO tokens that expired before the given time. */
+static int
+sq_sso_purge(struct acct_store *st, int64_t before)
+{
+	return sq_run(st, "DELETE FROM sso_tokens WHERE expires_at < ?", "i",
+		      before);
+}
+
 /*
  * Spends an SSO token: marks it used if it is for email, unused and not
  * expired. Returns 1 if it was good, 0 if not.
@@ -1019,6 +1034,8 @@ const struct acct_backend acct_sqlite_backend = {
 	.fail_add = sq_fail_add,
 	.fail_clear = sq_fail_clear,
 	.signature_note = sq_signature_note,
+	.signature_forget = sq_signature_forget,
+	.sso_purge = sq_sso_purge,
 	.recovery_replace = sq_recovery_replace,
 	.audit_list = sq_audit_list,
 	.account_usage = sq_account_usage,

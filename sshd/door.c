@@ -220,17 +220,19 @@ door_check_sso(struct door *d, const char *token, const char *method)
 		door_failed(d, d->user);
 		return 0;
 	}
+	/* Checked before the token is spent, so that it is not wasted. */
+	if (door_master_password(d->conf, &master) < 0) {
+		log_err("auth: sso for %s: %s", d->user, err_msg());
+		door_log_auth(d, d->user, "sso-token", "fail (no master user)");
+		door_failed(d, d->user);
+		return 0;
+	}
 	rc = acct_sso_use(&d->acct, d->user, token);
 	if (rc <= 0) {
 		door_log_auth(d, d->user, "sso-token",
 			      "fail (unknown, used or expired token)");
 		door_failed(d, d->user);
-		return 0;
-	}
-	if (door_master_password(d->conf, &master) < 0) {
-		log_err("auth: sso for %s: %s", d->user, err_msg());
-		door_log_auth(d, d->user, "sso-token", "fail (no master user)");
-		door_failed(d, d->user);
+		buf_release_secret(&master);
 		return 0;
 	}
 	buf_addf(&login, "%s*%s", d->user, d->conf->imap_master_user);
@@ -302,7 +304,13 @@ door_check_password(struct door *d, const char *user, const char *pass,
 		door_failed(d, d->user);
 		return 0;
 	}
-	if (*d->conf->sso_secret && !strncmp(pass, "sso-", 4))
+	/*
+	 * Only the exact shape of our tokens ("sso-" and 32 hex digits) is
+	 * taken for one, so that hardly any real password is mistaken.
+	 */
+	if (*d->conf->sso_secret && strlen(pass) == ACCT_SSO_TOKEN_LEN &&
+	    !strncmp(pass, "sso-", 4) &&
+	    strspn(pass + 4, "0123456789abcdef") == ACCT_SSO_TOKEN_LEN - 4)
 		return door_check_sso(d, pass, method);
 	door_imap_params(d->conf, d->addr, &p);
 	rc = imap_check_login(&p, d->user, pass);

@@ -190,6 +190,19 @@ panel_sockaddr(const char *spec, struct sockaddr_storage *sa)
 	}
 }
 
+/* Checks that http_listen is an IP address and port, as it must be. */
+int
+panel_check_listen(const char *spec)
+{
+	struct sockaddr_storage sa;
+
+	if (panel_sockaddr(spec, &sa) == 0)
+		return err_set("[panel] http_listen '%s' must be an IP "
+			       "address and port",
+			       spec);
+	return 0;
+}
+
 /*
  * Runs the endpoint until SIGTERM; returns the process's exit status.
  * Called in the child the listener forked for it.

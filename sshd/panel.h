@@ -50,5 +50,6 @@ struct panel_ctx {
 void panel_handle(struct panel_ctx *p, const struct panel_req *rq,
 		  struct panel_resp *out);
 int panel_serve(const struct conf *c, const char *ssh_host);
+int panel_check_listen(const char *spec);
 
 #endif

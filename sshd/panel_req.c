@@ -16,6 +16,7 @@
 #include "crypto.h"
 #include "panel.h"
 #include "util/log.h"
+#include "util/sanitize.h"
 
 static void
 panel_answer(struct panel_resp *out, unsigned status, json_t *obj)
@@ -80,10 +81,10 @@ panel_hex(const char *s, char *out)
  */
 static unsigned
 panel_sync_auth(struct panel_ctx *p, const struct panel_req *rq,
-		const char **why)
+		const char **why, char got[CR_SHA256_HEX])
 {
 	const char *secret = p->conf->mail_sync_secret;
-	char want[CR_SHA256_HEX], got[CR_SHA256_HEX];
+	char want[CR_SHA256_HEX];
 	struct buf signed_text = BUF_INIT;
 	long long t, now = (long long)p->acct->now();
 	int rc;
@@ -112,7 +113,7 @@ panel_sync_auth(struct panel_ctx *p, const struct panel_req *rq,
 			*why = "bad signature";
 			return 403;
 		}
-		rc = acct_signature_note(p->acct, got, PANEL_SYNC_WINDOW);
+		rc = acct_signature_note(p->acct, got);
 		if (rc < 0) {
 			*why = "internal error";
 			return 500;
@@ -123,6 +124,7 @@ panel_sync_auth(struct panel_ctx *p, const struct panel_req *rq,
 		}
 		return 0;
 	}
+	got[0] = '\0';
 	if (rq->plain_secret && p->conf->sync_accept_plain_secret) {
 		if (!cr_streq(rq->plain_secret, secret)) {
 			*why = "bad secret";
@@ -155,13 +157,15 @@ panel_sync(struct panel_ctx *p, const struct panel_req *rq,
 	   struct panel_resp *out)
 {
 	const char *why = NULL, *action, *email, *password;
+	char sig[CR_SHA256_HEX] = "";
+	struct buf safe = BUF_INIT;
 	json_t *root = NULL, *q;
 	json_error_t jerr;
 	long quota = 0;
 	int have_quota = 0, rc;
 	unsigned status;
 
-	status = panel_sync_auth(p, rq, &why);
+	status = panel_sync_auth(p, rq, &why, sig);
 	if (status) {
 		log_warn("panel: sync from %s refused: %s", rq->peer, why);
 		acct_audit(p->acct, "sync.refused", rq->peer, why);
@@ -207,17 +211,28 @@ panel_sync(struct panel_ctx *p, const struct panel_req *rq,
 				      "password");
 		goto out;
 	}
+	/* Logs get a one-line, sanitised copy of what the panel sent. */
+	san_text(&safe, email, strlen(email), 0);
 	if (rc < 0) {
+		int internal = !strncmp(err_msg(), "database", 8);
+
 		log_warn("panel: sync %s of '%.254s' from %s failed: %s",
-			 action, email, rq->peer, err_msg());
-		panel_error(out, strstr(err_msg(), "no account") ? 404 : 400,
-			    err_msg());
+			 action, safe.buf, rq->peer, err_msg());
+		panel_error(out,
+			    internal			       ? 500
+			    : strstr(err_msg(), "no account") ? 404
+							      : 400,
+			    internal ? "internal error" : err_msg());
 		goto out;
 	}
-	log_info("panel: sync %s of %s from %s", action, email, rq->peer);
+	log_info("panel: sync %s of %s from %s", action, safe.buf, rq->peer);
 	panel_answer(out, 200, json_pack("{s:b,s:s,s:s}", "ok", 1, "action",
-					 action, "email", email));
+					 action, "email", safe.buf));
 out:
+	/* A request that changed nothing may be sent again as it was. */
+	if (out->status != 200 && *sig)
+		acct_signature_forget(p->acct, sig);
+	buf_release(&safe);
 	json_decref(root);
 }
 
@@ -263,18 +278,28 @@ panel_sso(struct panel_ctx *p, const struct panel_req *rq,
 		goto out;
 	}
 	if (!panel_fresh(t, now, PANEL_SSO_WINDOW)) {
+		log_warn("panel: sso from %s refused: stale timestamp",
+			 rq->peer);
+		acct_audit(p->acct, "sso.refused", rq->peer, "stale timestamp");
 		panel_error(out, 403, "timestamp outside the window");
 		goto out;
 	}
-	rc = acct_signature_note(p->acct, got, PANEL_SSO_WINDOW);
+	rc = acct_signature_note(p->acct, got);
 	if (rc <= 0) {
+		if (rc == 0) {
+			log_warn("panel: sso from %s refused: replay",
+				 rq->peer);
+			acct_audit(p->acct, "sso.refused", rq->peer,
+				   "replayed request");
+		}
 		panel_error(out, rc < 0 ? 500 : 409,
 			    rc < 0 ? "internal error" : "replayed request");
 		goto out;
 	}
 	if (acct_sso_mint(p->acct, email, token, sizeof(token)) < 0) {
-		log_warn("panel: sso for '%.254s' from %s: %s", email, rq->peer,
+		log_warn("panel: sso from %s refused: %s", rq->peer,
 			 err_msg());
+		acct_signature_forget(p->acct, got);
 		panel_error(out, strstr(err_msg(), "no account") ? 404 : 403,
 			    err_msg());
 		goto out;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libssh/libssh.h>
@@ -29,6 +30,7 @@
 
 #define TUIMAIL_VERSION "0.1"
 #define MAX_CHILDREN 65536
+#define PANEL_RETRY 10 /* seconds before a failed endpoint starts again */
 
 struct child {
 	pid_t pid;
@@ -45,6 +47,8 @@ struct listener {
 	int auth_pipe[2];	 /* doors write their pid past auth */
 	int stopping;
 	pid_t panel;		 /* the panel endpoint's process, or 0 */
+	int panel_restarting;	 /* it was told to stop for a reload */
+	time_t panel_retry_at;	 /* when to start it again, or 0 */
 	char ssh_host[300];	 /* how users reach us, for SSO answers */
 };
 
@@ -183,12 +187,26 @@ reap(struct listener *l)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid == l->panel) {
 			l->panel = 0;
-			if (!l->stopping) {
-				log_warn("the panel endpoint exited (status "
-					 "%d); starting it again",
-					 status);
-				sleep(1);
+			if (l->stopping)
+				continue;
+			if (l->panel_restarting) {
+				/* SIGHUP stopped it on purpose. */
+				l->panel_restarting = 0;
 				panel_start(l);
+			} else {
+				/*
+				 * It failed: start it again in a while, never
+				 * by sleeping here, where logins wait.
+				 */
+				log_warn("the panel endpoint exited (%s %d); "
+					 "starting it again in %d s",
+					 WIFSIGNALED(status) ? "signal"
+							     : "status",
+					 WIFSIGNALED(status)
+						 ? WTERMSIG(status)
+						 : WEXITSTATUS(status),
+					 PANEL_RETRY);
+				l->panel_retry_at = time(NULL) + PANEL_RETRY;
 			}
 			continue;
 		}
@@ -295,10 +313,13 @@ reload(struct listener *l)
 	conf_free(&l->conf);
 	l->conf = fresh;
 	/* The endpoint is restarted on the new configuration. */
-	if (l->panel)
+	l->panel_retry_at = 0;
+	if (l->panel) {
+		l->panel_restarting = 1;
 		kill(l->panel, SIGTERM);
-	else
+	} else {
 		panel_start(l);
+	}
 }
 
 static int
@@ -317,7 +338,11 @@ serve(struct listener *l)
 						    POLLIN, 0 };
 		pfd[n++] = (struct pollfd){ sig_pipe[0], POLLIN, 0 };
 		pfd[n++] = (struct pollfd){ l->auth_pipe[0], POLLIN, 0 };
-		if (poll(pfd, (nfds_t)n, -1) < 0) {
+		if (l->panel_retry_at && time(NULL) >= l->panel_retry_at) {
+			l->panel_retry_at = 0;
+			panel_start(l);
+		}
+		if (poll(pfd, (nfds_t)n, l->panel_retry_at ? 1000 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return err_set("poll: %s", strerror(errno));
@@ -364,6 +389,12 @@ check_setup(struct conf *c, int create, char *fp, size_t fplen)
 		return err_set("session_user '%s' does not exist (make install "
 			       "creates it)",
 			       c->session_user);
+	if ((*c->mail_sync_secret || *c->sso_secret) &&
+	    panel_check_listen(c->http_listen) < 0)
+		return -1;
+	if (*c->sso_secret && !*c->imap_master_user)
+		log_warn("sso_secret is set but [imap] master_user is not: "
+			 "SSO tokens cannot open mailboxes");
 	if (!create && stat(c->database, &sb) < 0) {
 		printf("database '%s' does not exist yet: it is created at "
 		       "start\n",
