@@ -270,4 +270,192 @@ int html_to_text(const char *html, size_t len, struct buf *out);
 int flowed_to_text(const char *text, size_t len, int delsp,
 		   struct buf *out);
 
+/*
+ * ---- Writing (issue 5): compose.c builds the message to send from what
+ * the user typed, with GMime, and prepares the fields of a reply or a
+ * forward; smtp.c submits it. Strings in and out are UTF-8.
+ *
+ * compose_build() checks every field first (compose_check() alone does
+ * only that): a bad address fails with err_msg() naming it, and struct
+ * compose_error says which field and which entry, so that the composer
+ * can put the cursor on it. The message it makes is text/plain; charset=
+ * utf-8; format=flowed (quoted-printable when 8-bit), multipart/mixed
+ * with base64 attachments when there are some, RFC 2047 headers, folded.
+ * out.raw is exactly what smtp_send() sends and what goes to Sent: CRLF
+ * line ends, not dot-stuffed. Bcc never appears in it, only among the
+ * envelope recipients.
+ *
+ * compose_start() turns a raw message into the fields of a reply,
+ * reply-all or forward: recipients without the user's own addresses,
+ * "Re: "/"Fwd: " not doubled, the text quoted under an attribution line,
+ * In-Reply-To and References. The other compose_ functions are the pure
+ * steps it is made of, public for the composer and the unit tests.
+ *
+ * smtp_send() submits one message: TLS, STARTTLS or none (certificates
+ * verified as for IMAP), EHLO, AUTH PLAIN or LOGIN, MAIL FROM, RCPT TO
+ * for every recipient, DATA, QUIT; each step gives up after 30 s (the
+ * answer to the end of the data after 5 min, as a server may scan the
+ * message first). Any refusal fails the whole message, nothing is sent,
+ * and err_msg() carries the server's words. Where the server offers
+ * XCLIENT to us, client_addr goes with it, as IMAP's ID does. The
+ * password never reaches err_msg() or a log.
+ */
+
+/* The fields of the composer, for errors that point at one. */
+enum compose_field {
+	COMPOSE_FIELD_FROM,
+	COMPOSE_FIELD_TO,
+	COMPOSE_FIELD_CC,
+	COMPOSE_FIELD_BCC,
+	COMPOSE_FIELD_SUBJECT,
+	COMPOSE_FIELD_BODY,
+	COMPOSE_FIELD_ATTACHMENT,
+};
+
+/* Where a check failed: a field, and the entry in it that is wrong. */
+struct compose_error {
+	enum compose_field field;
+	size_t entry;  /* 0-based: which address, or which attachment */
+	size_t offset; /* byte offset of that entry in the field's text */
+	size_t len;    /* its length in bytes; 0 for the whole field */
+};
+
+/* One mailbox; strings owned by the list that holds it. */
+struct compose_addr {
+	char *name; /* display name, UTF-8, "" if none */
+	char *addr; /* local@domain, ASCII */
+};
+
+struct compose_addr_list {
+	struct compose_addr *v; /* owned */
+	size_t n;
+};
+
+/*
+ * An attachment: a compose_msg borrows its strings and bytes, a
+ * compose_start owns them.
+ */
+struct compose_attachment {
+	char *filename; /* UTF-8; directories are dropped */
+	char *type;	/* "application/pdf"; NULL: application/octet-stream */
+	char *data;
+	size_t len;
+};
+
+/* What the user wrote. Every pointer is borrowed; NULL counts as "". */
+struct compose_msg {
+	const char *from_name;
+	const char *from_addr;
+	const char *to;	 /* address lists as typed, ',' or ';' between */
+	const char *cc;
+	const char *bcc;
+	const char *subject;
+	const char *body; /* '\n' line ends, as typed: compose_build flows it */
+	const struct compose_attachment *att;
+	size_t n_att;
+	const char *in_reply_to;  /* "<id>", or NULL */
+	const char *references;	  /* "<a> <b>", or NULL */
+	const char *msgid_domain; /* NULL: the domain of from_addr */
+	const char *message_id;	  /* NULL: a new random one */
+	int64_t date;		  /* Unix seconds; 0: now */
+};
+
+/* A built message; everything owned, freed by compose_out_free(). */
+struct compose_out {
+	struct buf raw;	  /* the message as sent: CRLF, not dot-stuffed */
+	char *message_id; /* "<...@domain>" */
+	char *from;	  /* the envelope sender */
+	char **rcpt;	  /* envelope recipients: To, Cc, Bcc, each once */
+	size_t n_rcpt;
+};
+
+enum compose_kind {
+	COMPOSE_REPLY,
+	COMPOSE_REPLY_ALL,
+	COMPOSE_FORWARD,	  /* inline: the original's headers and text */
+	COMPOSE_FORWARD_ATTACHED, /* the original as message/rfc822 */
+};
+
+struct compose_start_opts {
+	enum compose_kind kind;
+	const char *const *own; /* the user's own addresses; borrowed */
+	size_t n_own;
+	const char *attribution; /* NULL: COMPOSE_ATTRIBUTION */
+	int keep_attachments;	 /* COMPOSE_FORWARD: copy the attachments */
+};
+
+/* %d the date, %n the name (or address), %a the address, %% a '%'. */
+#define COMPOSE_ATTRIBUTION "On %d, %n wrote:"
+
+/* The composer's fields for a reply or forward; everything owned. */
+struct compose_start {
+	char *to; /* "Name <addr>, addr", as the composer shows them */
+	char *cc;
+	char *subject;
+	char *body;	   /* quoted or forwarded text, '\n' line ends */
+	char *in_reply_to; /* NULL for a forward */
+	char *references;  /* NULL for a forward */
+	struct compose_attachment *att;
+	size_t n_att;
+};
+
+/* The addresses of the message replied to; lists borrowed. */
+struct compose_parent {
+	const struct compose_addr_list *from;
+	const struct compose_addr_list *reply_to;
+	const struct compose_addr_list *to;
+	const struct compose_addr_list *cc;
+};
+
+int compose_check(const struct compose_msg *m, struct compose_error *e);
+int compose_build(const struct compose_msg *m, struct compose_out *out,
+		  struct compose_error *e);
+void compose_out_free(struct compose_out *o);
+int compose_start(const char *raw, size_t len,
+		  const struct compose_start_opts *o, struct compose_start *out);
+void compose_start_free(struct compose_start *s);
+
+int compose_parse_addresses(const char *text, enum compose_field field,
+			    struct compose_addr_list *out,
+			    struct compose_error *e);
+void compose_addr_list_free(struct compose_addr_list *l);
+char *compose_format_addresses(const struct compose_addr_list *l);
+void compose_reply_recipients(const struct compose_parent *p, int all,
+			      const char *const *own, size_t n_own,
+			      struct compose_addr_list *to,
+			      struct compose_addr_list *cc);
+char *compose_subject_reply(const char *subject);
+char *compose_subject_forward(const char *subject);
+char *compose_attribution(const char *tmpl, const char *name,
+			  const char *addr, int64_t date);
+void compose_quote(struct buf *out, const char *text,
+		   const char *attribution);
+char *compose_references(const char *parent_refs,
+			 const char *parent_in_reply_to,
+			 const char *parent_id);
+void compose_flowed(struct buf *out, const char *text, size_t width);
+
+#define SMTP_TIMEOUT 30 /* seconds, for each step */
+
+/* How to submit a message; strings are borrowed. */
+struct smtp_params {
+	const char *host;
+	unsigned port;		 /* 0: 465 for tls, 587 otherwise */
+	int security;		 /* enum conf_security: tls, starttls, none */
+	int verify_cert;	 /* verify chain and host name */
+	const char *ca_file;	 /* NULL or "": the system trust store */
+	const char *user;	 /* NULL or "": no AUTH */
+	const char *pass;	 /* secret: never copied, logged or shown */
+	const char *helo;	 /* NULL: the local address, "[192.0.2.1]" */
+	const char *client_addr; /* XCLIENT ADDR= where offered, or NULL */
+	int timeout;		 /* seconds per step; 0: SMTP_TIMEOUT */
+	/* Called as the message goes out: bytes of data sent, of len. */
+	void (*progress)(size_t sent, size_t total, void *arg);
+	void *progress_arg;
+};
+
+int smtp_send(const struct smtp_params *p, const char *from,
+	      char *const *rcpt, size_t n_rcpt, const char *data,
+	      size_t len);
+
 #endif
