@@ -14,7 +14,8 @@ test_expect_success 'set-up: panel mode, an IMAP account tuimail has no row for'
 	echo "lee-pw" | "$BUILD/tuimailctl" -f "$EXT/ext.conf" account add lee@example.org >/dev/null &&
 	echo "max-pw" | "$BUILD/tuimailctl" -f "$EXT/ext.conf" account add max@example.org >/dev/null &&
 	dovecot_start "$TEST_DIR/dovecot" "$EXT/ext.db" &&
-	tuimaild_start "[panel]" "mail_sync_secret = s3cret" &&
+	tuimaild_start "[panel]" "mail_sync_secret = s3cret" \
+		"http_listen = 127.0.0.1:$(srv_free_port)" &&
 	"$BUILD/tuimailctl" -f "$TUI_CONF" domain add example.org >/dev/null &&
 	sqlite3 "$DB" "INSERT INTO mail_accounts (domain_id, email, password, created_at, updated_at) VALUES (1, '\''max@example.org'\'', '\''!'\'', 1, 1)"
 '
@@ -34,7 +35,9 @@ test_expect_success 'panel mode: a synced row logs in' '
 '
 
 test_expect_success 'SIGINT to a door process leaves the database intact' '
-	door=$(pgrep -P "$TUIMAILD_PID" | head -1) && test -n "$door" &&
+	ui=$(ui_pid max@example.org) && test -n "$ui" &&
+	door=$(ps -o ppid= -p "$ui" | tr -d " ") && test -n "$door" &&
+	test "$(ps -o ppid= -p "$door" | tr -d " ")" = "$TUIMAILD_PID" &&
 	kill -INT "$door" &&
 	wait_screen m "SSH-EXIT=" &&
 	kill -0 "$TUIMAILD_PID" &&
