@@ -196,6 +196,20 @@ int cache_setting_get(struct cache *c, const char *key, struct buf *out);
 int cache_setting_set(struct cache *c, const char *key, const char *value);
 
 /*
+ * The last order of a folder's rows (mailbox.c's UIDs or thread rows, as
+ * bytes) under a name for the options that made it, kept with the state
+ * SELECT reported (UIDVALIDITY, UIDNEXT, EXISTS, HIGHESTMODSEQ): a folder
+ * opened again unchanged needs no UID SORT. cache_order_get() returns 1
+ * with *rows (the caller's to free) only for exactly that state, else 0.
+ */
+int cache_order_get(struct cache *c, const char *folder, const char *how,
+		    const struct imap_mailbox_info *state, void **rows,
+		    size_t *len);
+int cache_order_put(struct cache *c, const char *folder, const char *how,
+		    const struct imap_mailbox_info *state, const void *rows,
+		    size_t len);
+
+/*
  * ---- The open folder as the message list sees it (mailbox.c): the order
  * of its messages (UID SORT or UID THREAD on the server, never every
  * header first) and their envelopes, fetched for the rows asked for plus
