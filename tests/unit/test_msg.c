@@ -58,6 +58,7 @@ test_hello_roundtrip_over_a_pipe(void **state)
 	assert_int_equal(out.imap_port, 143);
 	assert_int_equal(out.smtp_security, 1);
 	assert_int_equal(out.is_admin, 1);
+	msg_release(&r);
 	/* End of file after the one frame. */
 	assert_int_equal(msg_read(p[0], &r), 0);
 	close(p[0]);
