@@ -11,7 +11,7 @@ DEMO=$TOP/demo
 STATE=$DEMO/servers.env
 DEMO_USER=demo@example.com
 DEMO_PASS=demo-password
-DEMO_PORT=2222
+DEMO_PORT=${DEMO_PORT:-2222}
 
 . "$TOP/tests/integration/lib-servers.sh"
 
