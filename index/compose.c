@@ -100,28 +100,6 @@ compose_point(struct compose_error *e, enum compose_field field, size_t entry,
 	e->len = len;
 }
 
-/* Returns 1 when s[0..len) is valid UTF-8. */
-static int
-compose_utf8_ok(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	size_t i = 0;
-	int n;
-
-	while (i < len) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		n = san_utf8_decode(p + i, len - i, &cp);
-		if (n < 0)
-			return 0;
-		i += (size_t)n;
-	}
-	return 1;
-}
-
 /*
  * Returns a copy of s for a one-line header: control characters become
  * spaces, white space at both ends goes. The caller frees it.
@@ -389,7 +367,7 @@ compose_entry(const char *s, size_t n, struct compose_addr_list *l, char *why,
 		if (bad)
 			return bad;
 		name = compose_unquote(s, lt);
-		if (!compose_utf8_ok(name, strlen(name))) {
+		if (!san_utf8_valid(name, strlen(name))) {
 			free(name);
 			return "the name is not valid UTF-8";
 		}
@@ -412,7 +390,7 @@ compose_entry(const char *s, size_t n, struct compose_addr_list *l, char *why,
 		if (bad)
 			return bad;
 		name = compose_strndup(s + c0 + 1, c1 - c0 - 2);
-		if (!compose_utf8_ok(name, strlen(name))) {
+		if (!san_utf8_valid(name, strlen(name))) {
 			free(name);
 			return "the name is not valid UTF-8";
 		}
@@ -1104,7 +1082,7 @@ compose_parse_all(const struct compose_msg *m, struct compose_addr_list *from,
 		}
 	}
 	s = m->from_name ? m->from_name : "";
-	if (!compose_utf8_ok(s, strlen(s))) {
+	if (!san_utf8_valid(s, strlen(s))) {
 		compose_point(e, COMPOSE_FIELD_FROM, 0, 0, 0);
 		return err_set("the name in From is not valid UTF-8");
 	}
@@ -1117,18 +1095,18 @@ compose_parse_all(const struct compose_msg *m, struct compose_addr_list *from,
 		return err_set("no recipient: To, Cc and Bcc are empty");
 	}
 	s = m->subject ? m->subject : "";
-	if (!compose_utf8_ok(s, strlen(s))) {
+	if (!san_utf8_valid(s, strlen(s))) {
 		compose_point(e, COMPOSE_FIELD_SUBJECT, 0, 0, 0);
 		return err_set("the subject is not valid UTF-8");
 	}
 	s = m->body ? m->body : "";
-	if (!compose_utf8_ok(s, strlen(s))) {
+	if (!san_utf8_valid(s, strlen(s))) {
 		compose_point(e, COMPOSE_FIELD_BODY, 0, 0, 0);
 		return err_set("the text is not valid UTF-8");
 	}
 	for (i = 0; i < m->n_att; i++) {
 		s = m->att[i].filename ? m->att[i].filename : "";
-		if (!compose_utf8_ok(s, strlen(s))) {
+		if (!san_utf8_valid(s, strlen(s))) {
 			compose_point(e, COMPOSE_FIELD_ATTACHMENT, i, 0, 0);
 			return err_set("the name of attachment %zu is not "
 				       "valid UTF-8",
@@ -1497,9 +1475,9 @@ compose_from_gmime(InternetAddressList *l, struct compose_addr_list *out,
 			INTERNET_ADDRESS_MAILBOX(ia));
 		name = internet_address_get_name(ia);
 		if (!addr || !*addr || strpbrk(addr, " \t\r\n<>,;\"") ||
-		    !compose_utf8_ok(addr, strlen(addr)))
+		    !san_utf8_valid(addr, strlen(addr)))
 			continue;
-		if (name && !compose_utf8_ok(name, strlen(name)))
+		if (name && !san_utf8_valid(name, strlen(name)))
 			name = NULL;
 		compose_list_add(out, name ? name : "", addr, strlen(addr));
 	}

@@ -84,28 +84,6 @@ mime_init(void)
 	g_mime_parser_options_set_fallback_charsets(mime_opts, fallback);
 }
 
-/* Returns 1 when s[0..len) is valid UTF-8. */
-static int
-mime_is_utf8(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	uint32_t cp;
-	int n;
-
-	while (i < len) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		n = san_utf8_decode(p + i, len - i, &cp);
-		if (n < 0)
-			return 0;
-		i += (size_t)n;
-	}
-	return 1;
-}
-
 /*
  * Appends in[0..len) converted by cd to out. A byte iconv cannot convert
  * becomes U+FFFD and conversion goes on after it.
@@ -176,7 +154,7 @@ mime_to_utf8(const char *cs, const char *in, size_t len, struct buf *out)
 	if (cs && (strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0))
 		name = "UTF-8";
 	else if (cs == NULL || *cs == '\0' || mime_charset_vague(cs))
-		name = mime_is_utf8(in, len) ? "UTF-8" : "WINDOWS-1252";
+		name = san_utf8_valid(in, len) ? "UTF-8" : "WINDOWS-1252";
 	if (name == NULL) {
 		for (i = 0; i < sizeof(mime_charset_map) /
 					sizeof(mime_charset_map[0]);
@@ -188,7 +166,7 @@ mime_to_utf8(const char *cs, const char *in, size_t len, struct buf *out)
 		if (cd == (iconv_t)-1)
 			cd = iconv_open("UTF-8", g_mime_charset_iconv_name(cs));
 		if (cd == (iconv_t)-1)
-			name = mime_is_utf8(in, len) ? "UTF-8"
+			name = san_utf8_valid(in, len) ? "UTF-8"
 						     : "WINDOWS-1252";
 	}
 	if (cd == (iconv_t)-1 && strcmp(name, "UTF-8") != 0)

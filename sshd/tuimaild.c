@@ -129,6 +129,27 @@ count_children(const struct listener *l, int *startups, int *sessions)
 }
 
 /*
+ * In a child of the listener: drops what only the listener may hold.
+ * Every handler goes before the pipe it writes to: a late signal must not
+ * write into whatever file takes the pipe's number next.
+ */
+static void
+child_detach(struct listener *l)
+{
+	int i;
+
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	for (i = 0; i < l->n_binds; i++)
+		ssh_bind_free(l->binds[i]);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	close(l->auth_pipe[0]);
+}
+
+/*
  * Forks the panel endpoint when a panel secret is set. Its threads live
  * in that process only: the listener forks doors and must have none.
  */
@@ -136,7 +157,7 @@ static void
 panel_start(struct listener *l)
 {
 	pid_t pid;
-	int i, rc;
+	int rc;
 
 	if (l->stopping || (!*l->conf.mail_sync_secret && !*l->conf.sso_secret))
 		return;
@@ -149,15 +170,7 @@ panel_start(struct listener *l)
 		l->panel = pid;
 		return;
 	}
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	for (i = 0; i < l->n_binds; i++)
-		ssh_bind_free(l->binds[i]);
-	close(sig_pipe[0]);
-	close(sig_pipe[1]);
-	close(l->auth_pipe[0]);
+	child_detach(l);
 	close(l->auth_pipe[1]);
 	rc = panel_serve(&l->conf, l->ssh_host);
 	_exit(rc);
@@ -238,21 +251,9 @@ read_auth_pipe(struct listener *l)
 static void
 run_door(struct listener *l, ssh_session session)
 {
-	int i, rc;
+	int rc;
 
-	/*
-	 * Every handler goes before the pipe it writes to: a late signal
-	 * must not write into whatever file takes the pipe's number next.
-	 */
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	for (i = 0; i < l->n_binds; i++)
-		ssh_bind_free(l->binds[i]);
-	close(sig_pipe[0]);
-	close(sig_pipe[1]);
-	close(l->auth_pipe[0]);
+	child_detach(l);
 	rc = door_run(&l->conf, session, l->auth_pipe[1]);
 	ssh_free(session);
 	_exit(rc);

@@ -127,33 +127,6 @@ keymap_parse_key(const char *s, int *key)
 	return 0;
 }
 
-/* Writes code point cp (0x80 and up) as UTF-8 into out. */
-static void
-keymap_utf8(int cp, char *out, size_t len)
-{
-	unsigned char u[5];
-	size_t n;
-
-	if (cp < 0x800) {
-		u[0] = (unsigned char)(0xC0 | (cp >> 6));
-		u[1] = (unsigned char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (unsigned char)(0xE0 | (cp >> 12));
-		u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-		u[2] = (unsigned char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		u[0] = (unsigned char)(0xF0 | (cp >> 18));
-		u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-		u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-		u[3] = (unsigned char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	u[n] = '\0';
-	snprintf(out, len, "%s", (const char *)u);
-}
-
 /* Writes the name a help screen shows for key. */
 void
 keymap_key_name(int key, char *out, size_t len)
@@ -177,7 +150,12 @@ keymap_key_name(int key, char *out, size_t len)
 		snprintf(out, len, "%c", key);
 		return;
 	}
-	keymap_utf8(key, out, len);
+	{
+		char u[5];
+
+		u[san_utf8_encode((uint32_t)key, u)] = '\0';
+		snprintf(out, len, "%s", u);
+	}
 }
 
 static void

@@ -24,6 +24,8 @@ enum san_flags {
 
 size_t san_text(struct buf *out, const char *in, size_t len, unsigned flags);
 int san_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
+int san_utf8_valid(const char *s, size_t len);
+size_t san_utf8_encode(uint32_t cp, char out[4]);
 int san_cp_width(uint32_t cp);
 size_t san_width(const char *s, size_t len);
 
