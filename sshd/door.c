@@ -967,6 +967,16 @@ door_run(const struct conf *c, ssh_session session, int notify_fd)
 	}
 	if (d.ui_gone) {
 		door_ui_exited(&d);
+		/*
+		 * Wait (a second at most) for the client's own close, so
+		 * that disconnecting does not reset a connection whose last
+		 * bytes are still unread.
+		 */
+		d.client_gone = 0;
+		for (int i = 0; i < 20 && !d.client_gone &&
+				ssh_is_connected(session);
+		     i++)
+			ssh_event_dopoll(d.event, 50);
 		rc = 0;
 	} else {
 		door_client_gone(&d);

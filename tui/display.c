@@ -1,30 +1,40 @@
 /*
- * display.c: the session screen, and the only file with curses in it.
+ * display.c: the only file with curses in it (see display.h).
  *
- * Row 0 says who is logged in and what INBOX holds, the rows below give
- * the previous login and any error, and the last row is the status bar,
- * redrawn at the new size when the terminal is resized, and from scratch
- * on Ctrl-L (a screen garbled by something else on the terminal).
+ * The terminal is opened with newterm() under the C.UTF-8 locale, with
+ * xterm-256color when TERM is unset or unknown. Each theme element
+ * becomes one colour pair plus attributes; colorN is mapped down on
+ * terminals with fewer than 256 colours, and NO_COLOR (or a theme
+ * without colours) keeps the attributes only.
  */
 #include <errno.h>
 #include <locale.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include <curses.h>
 
 #include "tui/display.h"
+#include "tui/text.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/sanitize.h"
 
 #define DISPLAY_FALLBACK_TERM "xterm-256color"
-#define DISPLAY_KEY_REDRAW ('L' & 037) /* Ctrl-L, as in mutt and vi */
+#define DISPLAY_ESCDELAY 25 /* ms to wait for the rest of an escape sequence */
+/* Readable input that never makes a key this often is an end of file. */
+#define DISPLAY_MAX_EMPTY_READS 100
 
 static SCREEN *display_screen;
+static attr_t display_attrs[TH_COUNT];
+static short display_pairs[TH_COUNT];
+static struct buf display_scratch = BUF_INIT;
+static struct buf display_line = BUF_INIT;
+static int display_empty_reads;
 
 /*
  * Sets up curses on the terminal of stdin and stdout: UTF-8 locale first,
@@ -35,6 +45,7 @@ int
 display_open(void)
 {
 	const char *term = getenv("TERM");
+	struct theme t;
 
 	setlocale(LC_ALL, "C.UTF-8");
 	display_screen = newterm(NULL, stdout, stdin);
@@ -43,12 +54,16 @@ display_open(void)
 	if (!display_screen)
 		return err_set("cannot open the terminal (TERM '%s')",
 			       term ? term : "");
-	cbreak();
+	/* Raw: ^C, ^Z, ^S and ^Q are keys a keymap may bind. */
+	raw();
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
+	set_escdelay(DISPLAY_ESCDELAY);
 	curs_set(0);
+	theme_defaults(&t);
+	display_theme(&t, 0);
 	return 0;
 }
 
@@ -61,175 +76,298 @@ display_close(void)
 	endwin();
 	delscreen(display_screen);
 	display_screen = NULL;
+	buf_release(&display_scratch);
+	buf_release(&display_line);
+}
+
+/* Turns theme attributes (enum theme_attr bits) into curses ones. */
+static attr_t
+display_theme_attrs(unsigned a)
+{
+	attr_t r = A_NORMAL;
+
+	if (a & THA_BOLD)
+		r |= A_BOLD;
+	if (a & THA_DIM)
+		r |= A_DIM;
+	if (a & THA_UNDERLINE)
+		r |= A_UNDERLINE;
+	if (a & THA_REVERSE)
+		r |= A_REVERSE;
+	if (a & THA_ITALIC)
+		r |= A_ITALIC;
+	return r;
 }
 
 /*
- * Returns how many bytes of the display-safe string s fit in cols
- * columns, never splitting a character; *used gets their width.
+ * Makes t the look of every element: one colour pair each, colours
+ * mapped down to what the terminal has, or no colours at all when
+ * no_color is set or the terminal has none.
  */
-static size_t
-display_fit(const char *s, size_t len, int cols, int *used)
+void
+display_theme(const struct theme *t, int no_color)
 {
-	size_t off = 0;
-	uint32_t cp;
-	int n, w, width = 0;
+	int e, fg, bg, colors;
 
-	while (off < len) {
-		n = san_utf8_decode((const unsigned char *)s + off, len - off,
-				    &cp);
-		if (n < 0)
-			break;
-		w = san_cp_width(cp);
-		if (width + w > cols)
-			break;
-		width += w;
-		off += (size_t)n;
+	if (!display_screen)
+		return;
+	colors = !no_color && has_colors() && start_color() == OK ? COLORS : 0;
+	if (colors > 0)
+		use_default_colors();
+	for (e = 0; e < TH_COUNT; e++) {
+		display_attrs[e] = display_theme_attrs(t->s[e].attrs);
+		display_pairs[e] = 0;
+		if (colors < 8)
+			continue;
+		fg = theme_color_down(t->s[e].fg, colors);
+		bg = theme_color_down(t->s[e].bg, colors);
+		if (fg < 0 && bg < 0)
+			continue;
+		if (e + 1 < COLOR_PAIRS &&
+		    init_pair((short)(e + 1), (short)fg, (short)bg) == OK)
+			display_pairs[e] = (short)(e + 1);
 	}
-	if (used)
-		*used = width;
-	return off;
+	/* Cells drawn without a colour of their own, and erased ones. */
+	bkgdset(' ' | COLOR_PAIR(display_pairs[TH_NORMAL]));
+}
+
+/* The rows and columns of the terminal now. */
+void
+display_size(int *rows, int *cols)
+{
+	*rows = LINES;
+	*cols = COLS;
+}
+
+/* Blanks the screen for the next draw (drawn on display_refresh()). */
+void
+display_erase(void)
+{
+	erase();
+}
+
+/* Makes el the look of what is drawn next. */
+static void
+display_set(enum theme_element el)
+{
+	attrset(display_attrs[el]);
+	color_set(display_pairs[el], NULL);
 }
 
 /*
- * Draws the display-safe text on rows from y on, wrapped at the screen
- * width (after a space where there is one), at most max_rows rows.
- * Returns the rows used.
+ * Draws the untrusted string s[0..len) at row, col in element el,
+ * sanitised, in at most width columns (never past the right edge).
+ * Returns the columns drawn.
  */
-static int
-display_wrapped(int y, const char *text, int max_rows)
+int
+display_text(int row, int col, int width, enum theme_element el,
+	     const char *s, size_t len)
 {
-	size_t len = strlen(text), n, cut;
-	int rows = 0;
-
-	while (len > 0 && rows < max_rows) {
-		n = display_fit(text, len, COLS, NULL);
-		if (n == 0)
-			break;
-		cut = n;
-		if (n < len && text[n] != ' ') {
-			while (cut > 0 && text[cut - 1] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = n;
-		}
-		mvaddnstr(y + rows, 0, text, (int)cut);
-		text += cut;
-		len -= cut;
-		while (len > 0 && *text == ' ') {
-			text++;
-			len--;
-		}
-		rows++;
-	}
-	return rows;
-}
-
-/* Appends the sanitised form of the untrusted string raw to out. */
-static void
-display_san(struct buf *out, const char *raw)
-{
-	if (raw)
-		san_text(out, raw, strlen(raw), 0);
-}
-
-/* The status bar on the last row: name, size, keys, in reverse video. */
-static void
-display_status_bar(void)
-{
-	struct buf b = BUF_INIT;
 	size_t n;
 	int used;
 
-	buf_addf(&b, "tuimail  %dx%d  q: quit", COLS, LINES);
-	n = display_fit(b.buf, b.len, COLS, &used);
-	attron(A_REVERSE);
-	mvaddnstr(LINES - 1, 0, b.buf, (int)n);
-	/* Writing the bottom-right cell returns ERR but draws it. */
-	for (; used < COLS; used++)
-		addch(' ');
-	attroff(A_REVERSE);
-	buf_release(&b);
-}
-
-static void
-display_draw(const struct display_info *in)
-{
-	struct buf b = BUF_INIT;
-	char when[32];
-	struct tm tm;
-	int y = 2, room;
-
-	erase();
-	display_san(&b, in->email);
-	if (in->have_counts)
-		buf_addf(&b, " - INBOX: %u messages, %u unread", in->messages,
-			 in->unseen);
-	else
-		buf_adds(&b, " - INBOX: not available");
-	display_wrapped(0, b.buf, 1);
-
-	if (in->prev_login && LINES > 3) {
-		localtime_r(&in->prev_login, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-		buf_reset(&b);
-		buf_addf(&b, "Last login: %s from ", when);
-		display_san(&b, in->prev_addr);
-		y += display_wrapped(y, b.buf, 1);
-	}
-	room = LINES - 1 - y;
-	if (in->error && room > 0) {
-		buf_reset(&b);
-		buf_adds(&b, "error: ");
-		display_san(&b, in->error);
-		attron(A_BOLD);
-		display_wrapped(y, b.buf, room);
-		attroff(A_BOLD);
-	}
-	display_status_bar();
-	refresh();
-	buf_release(&b);
+	if (row < 0 || row >= LINES || col < 0 || col >= COLS || width <= 0)
+		return 0;
+	if (width > COLS - col)
+		width = COLS - col;
+	buf_reset(&display_scratch);
+	san_text(&display_scratch, s, len, 0);
+	n = text_fit(display_scratch.buf, display_scratch.len, width, &used);
+	if (n == 0)
+		return 0;
+	display_set(el);
+	mvaddnstr(row, col, display_scratch.buf, (int)n);
+	return used;
 }
 
 /*
- * Shows info and reads keys until the user quits with q, the terminal
- * hangs up, or a signal handler sets *stop. Redraws on KEY_RESIZE, and
- * clears and repaints the whole terminal on Ctrl-L. Returns an enum
- * display_end.
+ * Draws s like display_text() and fills the rest of the width columns
+ * with spaces in the same element.
+ */
+void
+display_text_pad(int row, int col, int width, enum theme_element el,
+		 const char *s, size_t len)
+{
+	int used;
+
+	if (width > COLS - col)
+		width = COLS - col;
+	used = display_text(row, col, width, el, s, len);
+	display_fill(row, col + used, width - used, el);
+}
+
+/* Fills width columns of row from col with spaces in element el. */
+void
+display_fill(int row, int col, int width, enum theme_element el)
+{
+	int i;
+
+	if (row < 0 || row >= LINES || col < 0 || col >= COLS || width <= 0)
+		return;
+	if (width > COLS - col)
+		width = COLS - col;
+	buf_reset(&display_line);
+	for (i = 0; i < width; i++)
+		buf_addch(&display_line, ' ');
+	display_set(el);
+	/* Writing the bottom-right cell returns ERR but draws it. */
+	mvaddnstr(row, col, display_line.buf, width);
+}
+
+/* Shows the cursor at row, col; a negative row hides it. */
+void
+display_cursor(int row, int col)
+{
+	if (row < 0) {
+		curs_set(0);
+		return;
+	}
+	move(row, col);
+	curs_set(1);
+}
+
+/* Sends what was drawn to the terminal. */
+void
+display_refresh(void)
+{
+	refresh();
+}
+
+/*
+ * Makes the next display_refresh() clear the terminal and repaint every
+ * cell, for a screen garbled by something else (Ctrl-L).
+ */
+void
+display_redraw(void)
+{
+	clearok(curscr, TRUE);
+}
+
+/* Turns a curses function key into a tuimail key, or -1. */
+static int
+display_map_function_key(wint_t k)
+{
+	switch (k) {
+	case KEY_UP:
+		return TK_UP;
+	case KEY_DOWN:
+		return TK_DOWN;
+	case KEY_LEFT:
+		return TK_LEFT;
+	case KEY_RIGHT:
+		return TK_RIGHT;
+	case KEY_PPAGE:
+		return TK_PAGE_UP;
+	case KEY_NPAGE:
+		return TK_PAGE_DOWN;
+	case KEY_HOME:
+		return TK_HOME;
+	case KEY_END:
+		return TK_END;
+	case KEY_IC:
+		return TK_INSERT;
+	case KEY_DC:
+		return TK_DELETE;
+	case KEY_BACKSPACE:
+		return TK_BACKSPACE;
+	case KEY_BTAB:
+		return TK_BACKTAB;
+	case KEY_RESIZE:
+		return TK_RESIZE;
+	case KEY_ENTER:
+		return TK_ENTER;
+	default:
+		break;
+	}
+	if (k >= KEY_F(1) && k <= KEY_F(12))
+		return TK_F1 + (int)(k - KEY_F(1));
+	return -1;
+}
+
+/* Reads one key if curses has one: a key code, or -1. */
+static int
+display_read_key(void)
+{
+	wint_t wc;
+	int r, k;
+
+	for (;;) {
+		r = get_wch(&wc);
+		if (r == ERR)
+			return -1;
+		display_empty_reads = 0;
+		if (r == KEY_CODE_YES) {
+			k = display_map_function_key(wc);
+			if (k < 0)
+				continue;
+			return k;
+		}
+		if (wc == '\n' || wc == '\r')
+			return TK_ENTER;
+		if (wc == 127)
+			return TK_BACKSPACE;
+		return (int)wc;
+	}
+}
+
+/* A monotonic clock in milliseconds. */
+static long
+display_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/*
+ * Waits up to timeout_ms (-1: for ever) for a key, watching fd (-1:
+ * none) too. Returns the key (keys.h: a code point, a control key or a
+ * TK_ key; TK_RESIZE after the terminal changed size) or an enum
+ * display_event. Waits in poll() rather than in curses, so that a signal
+ * and the hang-up of the terminal end the wait.
  */
 int
-display_run(const struct display_info *info, volatile sig_atomic_t *stop)
+display_key(int timeout_ms, int fd)
 {
-	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	int ch, idle = 0;
+	struct pollfd pfd[2];
+	long deadline = timeout_ms >= 0 ? display_now_ms() + timeout_ms : 0;
+	int k, rc, wait, interrupted = 0;
 
-	display_draw(info);
 	for (;;) {
-		while ((ch = getch()) != ERR) {
-			idle = 0;
-			if (ch == 'q')
-				return DISPLAY_QUIT;
-			if (ch == KEY_RESIZE)
-				display_draw(info);
-			if (ch == DISPLAY_KEY_REDRAW) {
-				clearok(curscr, TRUE);
-				display_draw(info);
-			}
+		k = display_read_key();
+		if (k >= 0)
+			return k;
+		if (interrupted)
+			return DISPLAY_INTERRUPT;
+		wait = -1;
+		if (timeout_ms >= 0) {
+			long left = deadline - display_now_ms();
+
+			wait = left > 0 ? (int)left : 0;
 		}
-		if (*stop)
-			return DISPLAY_SIGNAL;
-		/*
-		 * Wait here rather than in getch(): poll() returns on every
-		 * signal (then getch() reports KEY_RESIZE after SIGWINCH),
-		 * and it sees the hang-up of the terminal. Input that is
-		 * readable yet never makes a key, again and again, is an
-		 * end of file.
-		 */
-		pfd.revents = 0;
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+		pfd[0].fd = STDIN_FILENO;
+		pfd[1].fd = fd;
+		pfd[0].events = pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		rc = poll(pfd, 2, wait);
+		if (rc < 0) {
+			if (errno != EINTR)
+				return DISPLAY_HANGUP;
+			/* A resize shows up as KEY_RESIZE on the next read. */
+			interrupted = 1;
+			continue;
+		}
+		if (rc == 0)
+			return DISPLAY_TIMEOUT;
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			return DISPLAY_HANGUP;
-		if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
-			return DISPLAY_HANGUP;
-		if ((pfd.revents & POLLIN) && ++idle > 100)
-			return DISPLAY_HANGUP;
+		if (pfd[0].revents & POLLIN) {
+			if (++display_empty_reads > DISPLAY_MAX_EMPTY_READS)
+				return DISPLAY_HANGUP;
+			continue;
+		}
+		if (pfd[1].revents)
+			return DISPLAY_FD;
 	}
 }

@@ -1,33 +1,39 @@
 /*
- * display.h: the screen of tuimail. display.c is the only file that
- * includes curses; everything it draws that came from a server or the
- * door goes through san_text() there, so callers pass raw strings.
+ * display.h: the drawing primitives of tuimail. display.c is the only
+ * file that includes curses. Everything it draws goes through san_text()
+ * there, so callers pass raw strings from servers and messages as they
+ * are; widths are measured with wcwidth(), so wide characters keep the
+ * columns aligned. Rows and columns count from 0 at the top left.
  */
 #ifndef TUIMAIL_DISPLAY_H
 #define TUIMAIL_DISPLAY_H
 
-#include <signal.h>
-#include <time.h>
+#include <stddef.h>
 
-/* What the session screen shows; every string is borrowed and raw. */
-struct display_info {
-	const char *email;     /* who is logged in */
-	int have_counts;       /* messages and unseen are known */
-	unsigned messages;     /* in INBOX */
-	unsigned unseen;
-	time_t prev_login;     /* the login before this one, 0: none */
-	const char *prev_addr; /* where it came from */
-	const char *error;     /* what went wrong, or NULL */
-};
+#include "tui/keys.h"
+#include "tui/theme.h"
 
-enum display_end {
-	DISPLAY_QUIT = 0,   /* the user pressed q */
-	DISPLAY_HANGUP = 1, /* the terminal went away */
-	DISPLAY_SIGNAL = 2, /* *stop was set by a signal handler */
+/* What display_key() returns besides a key (keys.h). */
+enum display_event {
+	DISPLAY_TIMEOUT = -1,	/* nothing within the time-out */
+	DISPLAY_HANGUP = -2,	/* the terminal went away */
+	DISPLAY_FD = -3,	/* the extra descriptor is readable */
+	DISPLAY_INTERRUPT = -4, /* a signal arrived */
 };
 
 int display_open(void);
-int display_run(const struct display_info *info, volatile sig_atomic_t *stop);
 void display_close(void);
+void display_theme(const struct theme *t, int no_color);
+void display_size(int *rows, int *cols);
+void display_erase(void);
+int display_text(int row, int col, int width, enum theme_element el,
+		 const char *s, size_t len);
+void display_text_pad(int row, int col, int width, enum theme_element el,
+		      const char *s, size_t len);
+void display_fill(int row, int col, int width, enum theme_element el);
+void display_cursor(int row, int col);
+void display_refresh(void);
+void display_redraw(void);
+int display_key(int timeout_ms, int fd);
 
 #endif

@@ -1,30 +1,39 @@
 /*
- * main.c: tuimail, the mail client. For now it proves that a session
- * works: it logs in to IMAP, shows what INBOX holds, and quits on q. The
- * reading views replace the screen later.
+ * main.c: tuimail, the mail client of a session. It learns who the user
+ * is and how to reach the mail server, loads the keymap and the theme,
+ * opens the screen and runs the views (app.c) over the mail session
+ * (session.c).
  *
  *   tuimail                 door mode: the door that ran us holds the
  *                           other end of a socketpair on fd 3 (DOOR_FD)
  *   tuimail --imap-host HOST [--imap-port N] [--security tls|starttls|none]
  *           [--no-verify] [--ca-file FILE] --user USER
+ *           [--keymap NAME] [--theme NAME]
  *                           local mode: the password is asked on the
  *                           terminal, never taken from argv or environment
  *
- * Exit status: 0 normal, 1 an error (shown on the screen, or on stderr
- * before the screen exists), 2 a usage error. A hang-up or SIGTERM ends
- * it quietly with status 1.
+ * Keymaps and themes are looked up by name in the data dir: beside the
+ * binary in ../share/tuimail/{keymaps,themes} when installed, else in
+ * the source tree's keymaps/ and themes/ (build/tuimail -> ../keymaps).
+ *
+ * Exit status: 0 the user quit after a session that logged in, 1 an
+ * error (shown on the screen, or on stderr before the screen exists), 2
+ * a usage error. A hang-up or SIGTERM ends it quietly with status 1.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "index/index.h"
+#include "tui/app.h"
 #include "tui/display.h"
 #include "util/buf.h"
 #include "util/conf.h"
@@ -35,6 +44,23 @@
 #define MAIN_ERR 1
 #define MAIN_USAGE 2
 
+/* Enough keys to read mail and quit when no keymap file can be read. */
+static const char main_builtin_keys[] =
+	"[global]\n? help\nq back\nQ quit\n^L redraw\nc change-folder\n"
+	"B toggle-sidebar\n$ refresh\n"
+	"[index]\nj move-down\n<Down> move-down\nk move-up\n<Up> move-up\n"
+	"<PageDown> page-down\n<Space> page-down\n<PageUp> page-up\n"
+	"<Home> first\n<End> last\n<Enter> open\n<Tab> next-unread\n"
+	"d delete\nu undelete\nF flag\nN toggle-read\ns move\nC copy\n"
+	"T toggle-threads\nz collapse-thread\no sort\nO sort-reverse\n"
+	"l limit\n"
+	"[pager]\nj move-down\n<Down> move-down\nk move-up\n<Up> move-up\n"
+	"<Space> page-down\n<PageDown> page-down\n<PageUp> page-up\n"
+	"J next-message\nK previous-message\nh all-headers\n"
+	"H toggle-html\n/ find\nn find-next\nd delete\n"
+	"[folders]\nj move-down\n<Down> move-down\nk move-up\n<Up> move-up\n"
+	"<Enter> open\na folder-create\nR folder-rename\nD folder-delete\n";
+
 /* Set by main_on_signal() while the key loop runs. */
 static volatile sig_atomic_t main_signal;
 /* The key loop runs: a signal is left to it instead of ending us at once. */
@@ -43,14 +69,11 @@ static volatile sig_atomic_t main_in_ui;
 static struct termios main_tty;
 static volatile sig_atomic_t main_tty_saved;
 
-/* What a session found out, for the screen. */
-struct main_state {
-	struct buf email;
-	struct buf error; /* empty: no error */
-	struct buf prev_addr;
-	time_t prev_login;
-	unsigned messages, unseen;
-	int have_counts;
+/* What main() learns before the screen opens. */
+struct main_start {
+	struct buf keymap, theme; /* names, or paths in local mode */
+	struct buf pass;	  /* door mode: the first login's; secret */
+	int allow_paths;	  /* local mode: a name may be a path */
 };
 
 /*
@@ -69,8 +92,9 @@ main_on_signal(int sig)
 
 /*
  * SIGHUP (the client vanished) and SIGTERM end the program; SIGINT only
- * while the password prompt is up (curses handles it later). No
- * SA_RESTART: the key loop must see them.
+ * while the password prompt is up (the screen reads Ctrl-C as a key).
+ * No SA_RESTART: the key loop must see them. A server that goes away
+ * must not kill us with SIGPIPE.
  */
 static void
 main_signals(int prompt)
@@ -85,8 +109,10 @@ main_signals(int prompt)
 	if (!prompt)
 		sa.sa_handler = SIG_DFL;
 	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }
 
+/* Prints how to run tuimail. Returns the usage exit status. */
 static int
 main_usage(void)
 {
@@ -94,7 +120,8 @@ main_usage(void)
 		"usage: tuimail                 (started by tuimaild)\n"
 		"       tuimail --imap-host HOST [--imap-port N] "
 		"[--security tls|starttls|none]\n"
-		"               [--no-verify] [--ca-file FILE] --user USER\n");
+		"               [--no-verify] [--ca-file FILE] --user USER\n"
+		"               [--keymap NAME] [--theme NAME]\n");
 	return MAIN_USAGE;
 }
 
@@ -133,71 +160,57 @@ main_read_password(const char *user, struct buf *out)
 }
 
 /*
- * Logs in with p, user and pass, then asks STATUS of INBOX into st. The
- * caller wipes pass. Returns 0 or -1.
+ * Door mode: learns the session from the door into a and st; the
+ * password of the first login goes to st->pass. Returns 0 or -1.
  */
 static int
-main_imap(struct main_state *st, const struct imap_params *p, const char *user,
-	  const char *pass)
-{
-	struct imap_conn *c;
-	int rc = -1;
-
-	if (imap_open(&c, p) < 0)
-		return -1;
-	if (imap_login(c, user, pass) == 0 &&
-	    imap_status(c, "INBOX", &st->messages, &st->unseen) == 0) {
-		st->have_counts = 1;
-		rc = 0;
-	}
-	imap_close(c);
-	return rc;
-}
-
-/*
- * Door mode: learns the session from the door, logs in to IMAP with the
- * credentials it gave, wipes the password, and tells the door the
- * mailbox is open. Returns 0 or -1.
- */
-static int
-main_door(struct main_state *st)
+main_door(struct app *a, struct main_start *st)
 {
 	struct door_session s;
-	struct door_login_record rec = { 0, BUF_INIT };
-	struct imap_params p = { 0 };
 	int rc = -1;
 
 	door_session_init(&s);
 	if (door_hello(DOOR_FD, &s) < 0)
 		goto out;
-	buf_adds(&st->email, s.email.buf);
-	p.host = s.imap_host.buf;
-	p.port = s.imap_port;
-	p.security = (int)s.imap_security;
-	p.verify_cert = (int)s.imap_verify;
-	p.ca_file = s.imap_ca_file.buf;
-	p.client_addr = s.client_addr.buf;
-	rc = main_imap(st, &p, s.imap_user.buf, s.imap_pass.buf);
-	buf_release_secret(&s.imap_pass);
-	if (rc < 0)
-		goto out;
-	rc = door_login_record(DOOR_FD, &rec);
-	if (rc == 0) {
-		st->prev_login = (time_t)rec.prev_at;
-		buf_adds(&st->prev_addr, rec.prev_addr.buf);
-	}
+	a->door = 1;
+	buf_adds(&a->email, s.email.buf);
+	buf_adds(&a->imap_host, s.imap_host.buf);
+	buf_adds(&a->imap_ca_file, s.imap_ca_file.buf);
+	buf_adds(&a->client_addr, s.client_addr.buf);
+	buf_adds(&a->imap_user, s.imap_user.buf);
+	buf_adds(&a->state_dir, s.state_dir.buf);
+	a->imap_port = s.imap_port;
+	a->imap_security = (int)s.imap_security;
+	a->imap_verify = (int)s.imap_verify;
+	buf_adds(&st->keymap, s.keymap.buf);
+	buf_adds(&st->theme, s.theme.buf);
+	buf_adds(&st->pass, s.imap_pass.buf);
+	rc = 0;
 out:
-	buf_release(&rec.prev_addr);
+	buf_release_secret(&s.imap_pass);
 	door_session_release(&s);
 	return rc;
 }
 
+/* Local mode's state dir: $HOME/.cache/tuimail/USER, "" without HOME. */
+static void
+main_local_state(struct app *a, const char *user)
+{
+	const char *home = getenv("HOME"), *p;
+
+	if (!home || !*home)
+		return;
+	buf_addf(&a->state_dir, "%s/.cache/tuimail/", home);
+	for (p = user; *p; p++)
+		buf_addch(&a->state_dir, *p == '/' ? '_' : *p);
+}
+
 /*
- * Local mode: parses the options into p and user, asks the password, logs
- * in. Returns 0, -1 on an error (err_msg() set), or MAIN_USAGE.
+ * Local mode: parses the options into a and st, asks the password into
+ * a->pass. Returns 0, -1 on an error (err_msg() set), or MAIN_USAGE.
  */
 static int
-main_local(struct main_state *st, int argc, char **argv)
+main_local(struct app *a, struct main_start *st, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "imap-host", required_argument, NULL, 'H' },
@@ -206,68 +219,218 @@ main_local(struct main_state *st, int argc, char **argv)
 		{ "no-verify", no_argument, NULL, 'n' },
 		{ "ca-file", required_argument, NULL, 'c' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "keymap", required_argument, NULL, 'k' },
+		{ "theme", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct imap_params p = { .security = CONF_SEC_TLS, .verify_cert = 1 };
-	struct buf pass = BUF_INIT;
 	const char *user = NULL;
 	char *end;
 	long port;
 	int opt, rc;
 
+	a->imap_security = CONF_SEC_TLS;
+	a->imap_verify = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'H':
-			p.host = optarg;
+			buf_reset(&a->imap_host);
+			buf_adds(&a->imap_host, optarg);
 			break;
 		case 'p':
 			errno = 0;
 			port = strtol(optarg, &end, 10);
 			if (errno || *end || port < 1 || port > 65535)
 				return MAIN_USAGE;
-			p.port = (unsigned)port;
+			a->imap_port = (unsigned)port;
 			break;
 		case 's':
 			if (!strcmp(optarg, "tls"))
-				p.security = CONF_SEC_TLS;
+				a->imap_security = CONF_SEC_TLS;
 			else if (!strcmp(optarg, "starttls"))
-				p.security = CONF_SEC_STARTTLS;
+				a->imap_security = CONF_SEC_STARTTLS;
 			else if (!strcmp(optarg, "none"))
-				p.security = CONF_SEC_NONE;
+				a->imap_security = CONF_SEC_NONE;
 			else
 				return MAIN_USAGE;
 			break;
 		case 'n':
-			p.verify_cert = 0;
+			a->imap_verify = 0;
 			break;
 		case 'c':
-			p.ca_file = optarg;
+			buf_reset(&a->imap_ca_file);
+			buf_adds(&a->imap_ca_file, optarg);
 			break;
 		case 'u':
 			user = optarg;
+			break;
+		case 'k':
+			buf_reset(&st->keymap);
+			buf_adds(&st->keymap, optarg);
+			break;
+		case 't':
+			buf_reset(&st->theme);
+			buf_adds(&st->theme, optarg);
 			break;
 		default:
 			return MAIN_USAGE;
 		}
 	}
-	if (optind != argc || !p.host || !*p.host || !user || !*user)
+	if (optind != argc || !a->imap_host.len || !user || !*user)
 		return MAIN_USAGE;
-	buf_adds(&st->email, user);
+	st->allow_paths = 1;
+	buf_adds(&a->email, user);
+	buf_adds(&a->imap_user, user);
+	main_local_state(a, user);
 	main_signals(1);
-	rc = main_read_password(user, &pass);
+	rc = main_read_password(user, &a->pass);
 	main_signals(0);
-	if (rc == 0)
-		rc = main_imap(st, &p, user, pass.buf);
-	buf_release_secret(&pass);
 	return rc;
 }
 
+/* A keymap or theme name: letters, digits, '.', '_', '-', no leading '.'. */
+static int
+main_valid_name(const char *name)
+{
+	const char *p;
+
+	if (!*name || *name == '.')
+		return 0;
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+		      *p == '-'))
+			return 0;
+	return 1;
+}
+
+/*
+ * Finds the file of a keymap or theme (kind "keymaps" or "themes", ext
+ * ".keys" or ".theme") called name into path. Returns 0, or -1 with
+ * err_msg() set.
+ */
+static int
+main_find_file(const struct main_start *st, const char *kind,
+	       const char *name, const char *ext, struct buf *path)
+{
+	static const char *const fixed[] = { "/usr/local/share/tuimail",
+					     "/usr/share/tuimail" };
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+	size_t i;
+
+	buf_reset(path);
+	if (st->allow_paths && strchr(name, '/')) {
+		buf_adds(path, name);
+		return access(path->buf, R_OK) == 0
+			       ? 0
+			       : err_set("cannot read '%s': %s", name,
+					 strerror(errno));
+	}
+	if (!main_valid_name(name))
+		return err_set("bad %s name '%s'", kind, name);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		buf_addf(path, "%s/../share/tuimail/%s/%s%s", exe, kind, name,
+			 ext);
+		if (access(path->buf, R_OK) == 0)
+			return 0;
+		buf_reset(path);
+		buf_addf(path, "%s/../%s/%s%s", exe, kind, name, ext);
+		if (access(path->buf, R_OK) == 0)
+			return 0;
+	}
+	for (i = 0; i < sizeof(fixed) / sizeof(*fixed); i++) {
+		buf_reset(path);
+		buf_addf(path, "%s/%s/%s%s", fixed[i], kind, name, ext);
+		if (access(path->buf, R_OK) == 0)
+			return 0;
+	}
+	return err_set("no %s called '%s'", kind, name);
+}
+
+/*
+ * Loads the keymap and the theme named in st into a, with the built-in
+ * keys and look when a file cannot be had; every problem goes to
+ * warnings as a line ("file:line: ..." for a bad line).
+ */
+static void
+main_load_looks(struct app *a, const struct main_start *st,
+		struct buf *warnings, int *no_color)
+{
+	const char *km = st->keymap.len ? st->keymap.buf : "default";
+	const char *th = st->theme.len ? st->theme.buf : "default";
+	const char *nc = getenv("NO_COLOR");
+	struct buf path = BUF_INIT;
+
+	if (main_find_file(st, "keymaps", km, ".keys", &path) < 0 ||
+	    keymap_load(&a->km, path.buf, warnings) < 0) {
+		buf_addf(warnings, "%s; using the built-in keys\n", err_msg());
+		keymap_load_string(&a->km, "built-in", main_builtin_keys,
+				   warnings);
+	}
+	theme_defaults(&a->theme);
+	if (main_find_file(st, "themes", th, ".theme", &path) < 0 ||
+	    theme_load(&a->theme, path.buf, warnings) < 0) {
+		buf_addf(warnings, "%s; using the built-in theme\n", err_msg());
+		theme_defaults(&a->theme);
+	}
+	/* NO_COLOR cannot reach a door session: there "mono" says it. */
+	*no_color = !strcmp(th, "mono") || (!a->door && nc && *nc);
+	if (*no_color)
+		theme_no_color(&a->theme);
+	buf_release(&path);
+}
+
+/* Shows the first warning of loading (and how many more) at start. */
+static void
+main_show_warnings(struct app *a, const struct buf *w)
+{
+	const char *nl = strchr(w->buf, '\n');
+	size_t first = nl ? (size_t)(nl - w->buf) : w->len, more = 0;
+	const char *p;
+
+	for (p = w->buf; (p = strchr(p, '\n')) != NULL; p++)
+		more++;
+	if (more > 0)
+		more--;
+	if (more)
+		app_error(a, "%.*s (and %zu more)", (int)first, w->buf, more);
+	else
+		app_error(a, "%.*s", (int)first, w->buf);
+}
+
+/* Door mode: tells the door the mailbox is open; shows the last login. */
+static void
+main_login_record(struct app *a)
+{
+	struct door_login_record rec = { 0, BUF_INIT };
+	time_t when;
+	struct tm tm;
+	char at[32];
+
+	if (door_login_record(DOOR_FD, &rec) == 0 && rec.prev_at) {
+		when = (time_t)rec.prev_at;
+		localtime_r(&when, &tm);
+		strftime(at, sizeof(at), "%Y-%m-%d %H:%M", &tm);
+		if (!a->message.len)
+			app_message(a, "Last login: %s from %s", at,
+				    rec.prev_addr.buf);
+	}
+	buf_release(&rec.prev_addr);
+}
+
+/* Door or local mode (see the top of this file); returns the exit status. */
 int
 main(int argc, char **argv)
 {
-	struct main_state st = { BUF_INIT, BUF_INIT, BUF_INIT, 0, 0, 0, 0 };
-	struct display_info info;
-	int door = argc == 1, rc, end;
+	struct main_start st = { BUF_INIT, BUF_INIT, BUF_INIT, 0 };
+	struct buf warnings = BUF_INIT;
+	struct app a;
+	int door = argc == 1, rc, end, no_color = 0;
 
 	if (argc == 2 && !strcmp(argv[1], "-V")) {
 		printf("tuimail 0.1\n");
@@ -281,36 +444,44 @@ main(int argc, char **argv)
 	}
 	log_init("tuimail", !door, 0);
 	main_signals(0);
+	app_init(&a);
+	a.stop = &main_signal;
 
-	rc = door ? main_door(&st) : main_local(&st, argc, argv);
-	if (rc == MAIN_USAGE)
+	rc = door ? main_door(&a, &st) : main_local(&a, &st, argc, argv);
+	if (rc == MAIN_USAGE) {
+		app_release(&a);
 		return main_usage();
+	}
 	if (rc < 0)
-		buf_adds(&st.error, err_msg());
+		buf_adds(&a.start_error, err_msg());
 
 	if (display_open() < 0) {
 		fprintf(stderr, "tuimail: %s\n",
-			st.error.len ? st.error.buf : err_msg());
+			a.start_error.len ? a.start_error.buf : err_msg());
+		buf_release_secret(&st.pass);
+		app_release(&a);
 		return MAIN_ERR;
 	}
-	info = (struct display_info){
-		.email = st.email.buf,
-		.have_counts = st.have_counts,
-		.messages = st.messages,
-		.unseen = st.unseen,
-		.prev_login = st.prev_login,
-		.prev_addr = st.prev_addr.buf,
-		.error = st.error.len ? st.error.buf : NULL,
-	};
+	main_load_looks(&a, &st, &warnings, &no_color);
+	display_theme(&a.theme, no_color);
+	if (warnings.len)
+		main_show_warnings(&a, &warnings);
+	if (rc == 0 && session_start(&a, door ? st.pass.buf : NULL) == 0 &&
+	    door)
+		main_login_record(&a);
+	buf_release_secret(&st.pass);
+
 	main_in_ui = 1;
-	end = display_run(&info, &main_signal);
+	end = app_run(&a);
 	main_in_ui = 0;
+	session_end(&a, end == 0);
 	/* After a hang-up there is no terminal left to restore. */
-	if (end == DISPLAY_QUIT || main_signal == SIGTERM)
+	if (end == 0 || main_signal == SIGTERM)
 		display_close();
-	rc = end == DISPLAY_QUIT && !st.error.len ? MAIN_OK : MAIN_ERR;
-	buf_release(&st.email);
-	buf_release(&st.error);
-	buf_release(&st.prev_addr);
+	rc = end == 0 && a.ever_online ? MAIN_OK : MAIN_ERR;
+	buf_release(&warnings);
+	buf_release(&st.keymap);
+	buf_release(&st.theme);
+	app_release(&a);
 	return rc;
 }

@@ -14,7 +14,7 @@
 	X(FIRST, "first", "first line")                                      \
 	X(LAST, "last", "last line")                                         \
 	X(OPEN, "open", "open the message or folder")                        \
-	X(BACK, "back", "back; quit from the folder list")                   \
+	X(BACK, "back", "back; quit from the message list")                  \
 	X(QUIT, "quit", "quit tuimail")                                      \
 	X(HELP, "help", "show the key bindings")                             \
 	X(REDRAW, "redraw", "redraw the screen")                             \

@@ -216,3 +216,31 @@ theme_load(struct theme *t, const char *path, struct buf *warnings)
 	buf_release(&text);
 	return 0;
 }
+
+/*
+ * Maps a colour (THEME_DEFAULT_COLOR or 0 .. 255) to one a terminal with
+ * ncolors colours has: unchanged when it fits; else the 6x6x6 cube and
+ * the grey ramp of the 256-colour palette become the nearest of the 8
+ * basic colours (a component counts from level 3 of 0 .. 5 on), and
+ * bright-<name> (8 .. 15) becomes <name>. Without colours at all:
+ * THEME_DEFAULT_COLOR.
+ */
+int
+theme_color_down(int color, int ncolors)
+{
+	int r, g, b, v;
+
+	if (color < 0 || color < ncolors)
+		return color;
+	if (ncolors < 8)
+		return THEME_DEFAULT_COLOR;
+	if (color < 16)
+		return color - 8;
+	if (color >= 232)
+		return color >= 244 ? 7 : 0;
+	v = color - 16;
+	r = v / 36;
+	g = (v / 6) % 6;
+	b = v % 6;
+	return (r >= 3 ? 1 : 0) | (g >= 3 ? 2 : 0) | (b >= 3 ? 4 : 0);
+}

@@ -69,5 +69,6 @@ int theme_load_string(struct theme *t, const char *name, const char *text,
 		      struct buf *warnings);
 void theme_no_color(struct theme *t);
 const char *theme_element_name(enum theme_element e);
+int theme_color_down(int color, int ncolors);
 
 #endif

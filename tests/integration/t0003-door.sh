@@ -8,7 +8,7 @@ test_description='tuimaild login, TOTP, limits, pty relay, isolation'
 DB=$TEST_DIR/db/tuimail.db
 add_account() { printf '%s\n' "$2" | tuimailctl account add "$1" >/dev/null; }
 code_for() { oathtool --totp -b "$(sqlite3 "$DB" "SELECT totp_secret FROM mail_accounts WHERE email = '$1'")"; }
-first_line() { echo "$1 - INBOX: [0-9]+ messages, [0-9]+ unread"; }
+first_line() { echo " $1  INBOX: [0-9]+/[0-9]+ \\([0-9]+ unread\\)"; }
 
 test_expect_success 'set-up: accounts, Dovecot, tuimaild' '
 	write_conf && tuimailctl domain add example.com >/dev/null &&
@@ -104,7 +104,7 @@ test_expect_success 'without a pty: the message, exit status 1' '
 test_expect_success 'a session shows the counts, and every login stamps last_login' '
 	ssh_open d dave@example.com &&
 	wait_screen d "Password:" && keys d "dave-pw" Enter &&
-	wait_screen d "dave@example.com - INBOX: 1 messages, 1 unread" &&
+	wait_screen d " dave@example.com  INBOX: 1/1 \\(1 unread\\)" &&
 	test "$(sqlite3 "$DB" "SELECT last_login > 0 FROM mail_accounts WHERE email = '\''dave@example.com'\''")" = 1
 '
 

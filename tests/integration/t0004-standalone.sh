@@ -22,7 +22,7 @@ test_expect_success 'set-up: an external Dovecot with its own accounts' '
 test_expect_success 'the first login creates the domain and the account' '
 	ssh_open k Kim@Example.org &&
 	wait_screen k "Password:" && keys k "kim-pw" Enter &&
-	wait_screen k "kim@example.org - INBOX: 0 messages, 0 unread" &&
+	wait_screen k " kim@example.org  INBOX: 0/0 \\(0 unread\\)" &&
 	test "$(sqlite3 "$DB" "SELECT count(*) FROM mail_domains WHERE domain = '\''example.org'\''")" = 1 &&
 	test "$(sqlite3 "$DB" "SELECT password, last_login > 0 FROM mail_accounts WHERE email = '\''kim@example.org'\''")" = "!|1" &&
 	keys k q && wait_screen k "SSH-EXIT=0"
@@ -31,7 +31,7 @@ test_expect_success 'the first login creates the domain and the account' '
 test_expect_success 'a second login reuses the row' '
 	ssh_open k2 kim@example.org &&
 	wait_screen k2 "Password:" && keys k2 "kim-pw" Enter &&
-	wait_screen k2 "kim@example.org - INBOX:" &&
+	wait_screen k2 " kim@example.org  INBOX:" &&
 	keys k2 q && wait_screen k2 "SSH-EXIT=0" &&
 	test "$(sqlite3 "$DB" "SELECT count(*) FROM mail_accounts")" = 1
 '

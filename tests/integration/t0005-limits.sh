@@ -46,7 +46,7 @@ test_expect_success 'max_startups: one connection too many is dropped' '
 	ssh_open s3 cid@example.com &&
 	wait_screen s3 "SSH-EXIT=255" &&
 	grep -q "connection dropped: 2 logging in (max_startups 2)" "$LOG" &&
-	keys s1 "ann-pw" Enter && wait_screen s1 "ann@example.com - INBOX:" &&
+	keys s1 "ann-pw" Enter && wait_screen s1 " ann@example.com  INBOX:" &&
 	ssh_open s4 cid@example.com && wait_screen s4 "Password:" &&
 	tuimaild_stop
 '
@@ -54,7 +54,7 @@ test_expect_success 'max_startups: one connection too many is dropped' '
 test_expect_success 'max_sessions: no new connection while the sessions are full' '
 	tuimaild_stop && tuimaild_start "[server]" "max_sessions = 1" &&
 	ssh_open m1 ann@example.com && wait_screen m1 "Password:" &&
-	keys m1 "ann-pw" Enter && wait_screen m1 "ann@example.com - INBOX:" &&
+	keys m1 "ann-pw" Enter && wait_screen m1 " ann@example.com  INBOX:" &&
 	ssh_open m2 ben@example.com &&
 	wait_screen m2 "SSH-EXIT=255" &&
 	grep -q "1 sessions (max_sessions 1)" "$LOG" &&
@@ -85,7 +85,7 @@ test_expect_success 'SIGHUP reloads the config for new connections; a broken one
 test_expect_success 'SIGTERM: no new connections, open sessions go on, then it exits' '
 	tuimaild_stop && write_conf && tuimaild_start &&
 	ssh_open t1 ann@example.com && wait_screen t1 "Password:" &&
-	keys t1 "ann-pw" Enter && wait_screen t1 "ann@example.com - INBOX:" &&
+	keys t1 "ann-pw" Enter && wait_screen t1 " ann@example.com  INBOX:" &&
 	kill -TERM "$TUIMAILD_PID" &&
 	for _ in $(seq 50); do grep -q "stopping: no new connections" "$LOG" && break; sleep 0.1; done &&
 	ssh_open t2 ben@example.com &&

@@ -220,6 +220,26 @@ test_theme_lines(void **state)
 	buf_release(&w);
 }
 
+/* colorN on terminals with fewer colours: the nearest basic one. */
+static void
+test_theme_color_down(void **state)
+{
+	(void)state;
+	assert_int_equal(theme_color_down(THEME_DEFAULT_COLOR, 8),
+			 THEME_DEFAULT_COLOR);
+	assert_int_equal(theme_color_down(110, 256), 110);
+	assert_int_equal(theme_color_down(3, 8), 3);
+	assert_int_equal(theme_color_down(9, 8), 1);
+	assert_int_equal(theme_color_down(9, 16), 9);
+	assert_int_equal(theme_color_down(110, 8), 6);	/* steel blue: cyan */
+	assert_int_equal(theme_color_down(124, 8), 1);	/* dark red */
+	assert_int_equal(theme_color_down(234, 8), 0);	/* dark grey */
+	assert_int_equal(theme_color_down(252, 8), 7);	/* light grey */
+	assert_int_equal(theme_color_down(231, 8), 7);	/* white */
+	assert_int_equal(theme_color_down(16, 8), 0);	/* black */
+	assert_int_equal(theme_color_down(200, 0), THEME_DEFAULT_COLOR);
+}
+
 int
 main(void)
 {
@@ -230,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_default_keys_file),
 		cmocka_unit_test(test_shipped_files_load_cleanly),
 		cmocka_unit_test(test_theme_lines),
+		cmocka_unit_test(test_theme_color_down),
 	};
 
 	return cmocka_run_group_tests_name("keymap", tests, NULL, NULL);

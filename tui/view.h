@@ -1,0 +1,71 @@
+/*
+ * view.h: the views of tuimail, each one file behind a view_ops table,
+ * in the shape of tig's and htop's: the app keeps a stack of views, draws
+ * them into a rectangle, and hands each key's request (request.h) to the
+ * view on top; a view that does not handle it leaves it to the app.
+ *
+ *   view_index.c    the message list of the open folder (the root view)
+ *   view_pager.c    one message
+ *   view_folders.c  the folder list, and the sidebar
+ *   view_help.c     the bindings loaded for a context
+ */
+#ifndef TUIMAIL_VIEW_H
+#define TUIMAIL_VIEW_H
+
+#include "tui/keymap.h"
+#include "tui/request.h"
+
+struct app;
+struct view;
+
+/* Where a view draws: rows and columns of the screen. */
+struct view_rect {
+	int row, col, rows, cols;
+};
+
+/* A request worth showing in the title row, with a short label. */
+struct view_hint {
+	enum tui_request req;
+	const char *label;
+};
+
+/* What request() returns. */
+enum view_result {
+	VIEW_PASS = 0, /* not handled here: the app's global handling */
+	VIEW_DONE = 1,
+};
+
+struct view_ops {
+	const char *name;
+	enum keymap_ctx ctx;	/* the keymap section of its keys */
+	int sidebar;		/* has the folder sidebar beside it */
+	const struct view_hint *hints;	/* ends with REQ_NONE */
+	/* Sets up v->priv from arg; 0, or -1 with err_msg() set. */
+	int (*open)(struct app *a, struct view *v, const void *arg);
+	void (*draw)(struct app *a, struct view *v, const struct view_rect *r);
+	int (*request)(struct app *a, struct view *v, enum tui_request req);
+	/* After the screen is shown: work that may wait (prefetching). */
+	void (*idle)(struct app *a, struct view *v);
+	void (*done)(struct app *a, struct view *v);
+};
+
+struct view {
+	const struct view_ops *ops;
+	void *priv; /* owned by the view, freed by done() */
+};
+
+extern const struct view_ops view_index_ops;
+extern const struct view_ops view_pager_ops;
+extern const struct view_ops view_folders_ops;
+extern const struct view_ops view_help_ops;
+
+/* The message list's moves, for the pager's next and previous message. */
+int view_index_step(struct app *a, int dir);
+int view_index_next_unread(struct app *a);
+
+/* The folder list as the sidebar and as the picker of prompt.c. */
+int view_folders_sidebar(struct app *a, const struct view_rect *r);
+void view_folders_draw_list(struct app *a, const struct view_rect *r,
+			    size_t cur, size_t *top);
+
+#endif
