@@ -194,7 +194,6 @@ int cache_forget(struct cache *c, const char *folder, const uint32_t *uids,
 		 size_t n);
 int cache_setting_get(struct cache *c, const char *key, struct buf *out);
 int cache_setting_set(struct cache *c, const char *key, const char *value);
-
 /*
  * The last order of a folder's rows (mailbox.c's UIDs or thread rows, as
  * bytes) under a name for the options that made it, kept with the state
@@ -471,5 +470,184 @@ struct smtp_params {
 int smtp_send(const struct smtp_params *p, const char *from,
 	      char *const *rcpt, size_t n_rcpt, const char *data,
 	      size_t len);
+
+/*
+ * ---- Search (issue 6): a notmuch index per user over a local Maildir,
+ * kept in step with IMAP in the background.
+ *
+ * mirror.c copies every message (BODY.PEEK[], so nothing becomes \Seen)
+ * into a Maildir mirror in the user's state dir, one file a message:
+ * <state>/mirror/<folder>/cur/<uidvalidity>.<uid>:2,<flags>, so that a
+ * search result names its folder and UID. <folder> is the server name in
+ * UTF-8 with the hierarchy delimiter as '/' ("INBOX", "Lists/tuimail"),
+ * which is what folder: matches. It works on an IMAP session of its own,
+ * in bounded steps that the UI runs when it is idle: mirror_step() stops
+ * after budget_ms (plus at most one IMAP round trip), and
+ * mirror_next_ms() says when it wants to run again. Each folder is
+ * checked every interval: UIDVALIDITY (a new one drops the folder's copy
+ * and fetches it again), UIDNEXT, EXISTS and HIGHESTMODSEQ; new mail and
+ * flag changes come from UID FETCH (FLAGS) CHANGEDSINCE, messages gone
+ * from UID SEARCH ALL when the count does not add up (a full FLAGS
+ * listing without CONDSTORE). Flags live in the file names, as in any
+ * Maildir. All state is in the mirror and its index, so a session that
+ * stops anywhere resumes where it was; after a crash (no clean close
+ * recorded) the files of each folder are compared with the index. Where
+ * maildir_root is set (Dovecot on this host, readable), Dovecot's own
+ * Maildir++ is indexed in place through a view of symbolic links under
+ * <state>/maildir, with the same folder: names; UIDs then come from
+ * Dovecot's dovecot-uidlist files.
+ *
+ * search.c is the only file that includes notmuch.h. The database is
+ * <root>/.notmuch (no config file). Tags follow the IMAP flags of the
+ * message's copies: unread (no copy \Seen), flagged, replied, draft,
+ * passed ($Forwarded), deleted (every copy \Deleted). One writer per
+ * user: the session that holds <state>/search.lock (flock, never waited
+ * for) keeps the database open for writing, commits at least every
+ * second while it works, and searches its own handle; every other
+ * session opens the database read-only for each query, which never
+ * blocks, and takes the lock over (search_try_writer()) once it is free.
+ * The per-folder state (struct search_folder) and mirror.c's own keys
+ * (search_meta_*()) are kept in the database's own config, so a reader
+ * sees the state that goes with the index.
+ *
+ * Queries use notmuch's syntax; folder:NAME matches a folder's
+ * directory, and the case of NAME or its server spelling is fixed up
+ * first (search_query_fix()). Hits come newest first. While
+ * search_folder_complete() is 0 for a folder, the UI searches it with
+ * IMAP SEARCH instead: search_imap_criteria() turns the query into
+ * SEARCH criteria where it can.
+ */
+
+/* Where the indexed mail comes from. */
+enum search_source {
+	SEARCH_MIRROR,	/* <state>/mirror, fetched over IMAP */
+	SEARCH_MAILDIR, /* Dovecot's Maildir, seen through <state>/maildir */
+};
+
+/* The tags search.c keeps in step with IMAP flags, at most this many. */
+#define SEARCH_TAGS_MAX 6
+/* Room for the flag letters of a Maildir name: "DFPRST" and a NUL. */
+#define SEARCH_INFO_MAX 8
+
+/* A folder as the index knows it; strings owned. */
+struct search_folder {
+	char *dir;	   /* under the mail root: "INBOX", "Lists/tuimail" */
+	char *name;	   /* the IMAP server name (modified UTF-7) */
+	char *source;	   /* SEARCH_MAILDIR: Dovecot's folder dir; else "" */
+	uint32_t uidvalidity;
+	uint32_t uidnext;  /* as of the last complete sync */
+	uint32_t exists;   /* messages on the server at the last check */
+	uint64_t modseq;   /* HIGHESTMODSEQ, or Maildir mtimes; 0: unknown */
+	uint32_t indexed;  /* messages in the mirror and the index */
+	int complete;	   /* nothing left to do at the last check */
+};
+
+/* One result; strings owned, UTF-8, not sanitised. */
+struct search_hit {
+	char *folder;	   /* server name of the copy chosen */
+	char *path;	   /* the copy's file, readable by this process */
+	uint32_t uidvalidity;
+	uint32_t uid;	   /* 0 when not known (Maildir: not numbered yet) */
+	uint32_t flags;	   /* enum imap_flag bits of that copy */
+	int64_t date;	   /* Date: header, Unix seconds */
+	char *from;
+	char *subject;
+	char *message_id;
+	unsigned copies;   /* files of this message, in all folders */
+};
+
+/* How far the index is. */
+struct search_progress {
+	uint64_t indexed;  /* messages indexed */
+	uint64_t total;	   /* messages on the server, as last seen */
+	unsigned folders;
+	unsigned complete; /* folders with nothing left to do */
+	int writer;	   /* this session writes the index */
+};
+
+/* A correspondent, for the composer's completion; strings owned. */
+struct search_address {
+	char *name; /* display name, UTF-8, "" if none */
+	char *addr;
+	unsigned count; /* messages seen from or to it */
+};
+
+struct search;
+
+int search_open(struct search **out, const char *state_dir,
+		enum search_source src);
+void search_close(struct search *s);
+int search_is_writer(const struct search *s);
+int search_try_writer(struct search *s);
+const char *search_root(const struct search *s);
+enum search_source search_source_of(const struct search *s);
+int search_query(struct search *s, const char *query, size_t offset,
+		 size_t limit, struct search_hit **hits, size_t *n);
+void search_hits_free(struct search_hit *h, size_t n);
+int search_count(struct search *s, const char *query, unsigned *count);
+int search_folder_complete(struct search *s, const char *folder);
+int search_progress(struct search *s, struct search_progress *out);
+int search_addresses(struct search *s, const char *prefix,
+		     struct search_address *out, size_t max);
+void search_addresses_clear(struct search_address *a, size_t n);
+
+/* The folder table (read by anyone, written by mirror.c as the writer). */
+int search_folders(struct search *s, struct search_folder **out, size_t *n);
+void search_folders_free(struct search_folder *f, size_t n);
+int search_folder_put(struct search *s, const struct search_folder *f);
+int search_folder_drop(struct search *s, const char *dir);
+int search_meta_get(struct search *s, const char *key, struct buf *out);
+int search_meta_put(struct search *s, const char *key, const char *value);
+
+/*
+ * Writing (mirror.c, as the writer): paths are absolute, under
+ * search_root(). Changes go into one open transaction that
+ * search_commit() makes durable and visible to readers.
+ */
+int search_add_file(struct search *s, const char *path);
+int search_remove_file(struct search *s, const char *path);
+int search_rename_file(struct search *s, const char *from, const char *to);
+int search_dir_files(struct search *s, const char *dir,
+		     int (*cb)(const char *name, void *arg), void *arg);
+int search_commit(struct search *s);
+
+/* Pure helpers: flags, tags, Maildir names and queries. */
+size_t search_flags_to_tags(uint32_t flags, const char **tags);
+uint32_t search_tags_to_flags(const char *const *tags, size_t n);
+uint32_t search_maildir_flags(const char *name);
+void search_maildir_info(uint32_t flags, char info[SEARCH_INFO_MAX]);
+char *search_query_fix(const char *query, const struct search_folder *f,
+		       size_t n);
+int search_imap_criteria(const char *query, struct buf *out);
+
+/*
+ * ---- The mirror (mirror.c). connect opens and logs in the mirror's own
+ * IMAP session (the caller keeps the credentials); it is called again
+ * after the connection drops, no more often than a back-off allows.
+ */
+struct mirror;
+
+struct mirror_opts {
+	/* SEARCH_MAILDIR: the user's Maildir (mirror_maildir_path()). */
+	const char *maildir;
+	char maildir_delim; /* the server's hierarchy delimiter; 0: '/' */
+	int (*connect)(struct imap_conn **out, void *arg);
+	void *connect_arg;
+	unsigned interval;  /* seconds between checks of a folder; 0: 10 */
+};
+
+int mirror_open(struct mirror **out, struct search *s,
+		const struct mirror_opts *o);
+int mirror_step(struct mirror *m, unsigned budget_ms);
+unsigned mirror_next_ms(const struct mirror *m);
+void mirror_poke(struct mirror *m, const char *folder);
+void mirror_close(struct mirror *m);
+
+char *mirror_maildir_path(const char *maildir_root, const char *user);
+char *mirror_folder_dir(const char *name, char delim);
+void mirror_file_name(struct buf *out, uint32_t uidvalidity, uint32_t uid,
+		      uint32_t flags);
+int mirror_parse_name(const char *name, uint32_t *uidvalidity,
+		      uint32_t *uid, uint32_t *flags);
 
 #endif
