@@ -610,6 +610,7 @@ int search_rename_file(struct search *s, const char *from, const char *to);
 int search_dir_files(struct search *s, const char *dir,
 		     int (*cb)(const char *name, void *arg), void *arg);
 int search_commit(struct search *s);
+int search_mkdirs(const char *dir);
 
 /* Pure helpers: flags, tags, Maildir names and queries. */
 size_t search_flags_to_tags(uint32_t flags, const char **tags);

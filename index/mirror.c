@@ -555,28 +555,6 @@ mirror_msg_path(struct mirror *m, const struct mirror_folder *f,
 			 x->flags & ~MIRROR_DEAD);
 }
 
-/* Creates dir and its missing parents (0700). Returns 0 or -1. */
-static int
-mirror_mkdirs(const char *dir)
-{
-	char path[PATH_MAX];
-	size_t i, len = strlen(dir);
-
-	if (len >= sizeof(path))
-		return err_set("path '%s' is too long", dir);
-	memcpy(path, dir, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			return err_set("cannot create '%s': %s", path,
-				       strerror(errno));
-		path[i] = dir[i];
-	}
-	return 0;
-}
-
 /* ---- Loading a folder: its files against the index. */
 
 struct mirror_names {
@@ -699,13 +677,13 @@ mirror_load(struct mirror *m, struct mirror_folder *f)
 	int rc = -1, compare;
 
 	mirror_dir_path(m, f, "cur", &m->path);
-	if (mirror_mkdirs(m->path.buf) < 0)
+	if (search_mkdirs(m->path.buf) < 0)
 		return -1;
 	mirror_dir_path(m, f, "new", &m->path);
-	if (mirror_mkdirs(m->path.buf) < 0)
+	if (search_mkdirs(m->path.buf) < 0)
 		return -1;
 	mirror_dir_path(m, f, "tmp", &m->path);
-	if (mirror_mkdirs(m->path.buf) < 0 ||
+	if (search_mkdirs(m->path.buf) < 0 ||
 	    mirror_read_dir(m->path.buf, &disk, 0) < 0)
 		return -1;
 	for (i = 0; i < disk.n; i++) {
@@ -1375,7 +1353,7 @@ mirror_check_maildir(struct mirror *m, struct mirror_folder *f)
 	if (!f->full && f->st.complete && stamp && stamp == f->st.modseq)
 		return 0;
 	mirror_dir_path(m, f, NULL, &m->path);
-	if (mirror_mkdirs(m->path.buf) < 0 || mirror_link(m, f, "cur") < 0 ||
+	if (search_mkdirs(m->path.buf) < 0 || mirror_link(m, f, "cur") < 0 ||
 	    mirror_link(m, f, "new") < 0)
 		return -1;
 	f->files = 0;

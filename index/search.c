@@ -254,8 +254,11 @@ search_fail(notmuch_status_t st, const char *what)
 		       notmuch_status_to_string(st));
 }
 
-/* Creates dir and its missing parents, mode 0700. Returns 0 or -1. */
-static int
+/*
+ * Creates dir and its missing parents, mode 0700 (the state dir, the
+ * mirror's folders). Returns 0 or -1.
+ */
+int
 search_mkdirs(const char *dir)
 {
 	char path[PATH_MAX];
