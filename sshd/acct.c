@@ -350,34 +350,16 @@ acct_account_can_login(const struct acct_account *ac)
 	return ac->is_active && ac->domain_active && !ac->deleted_at;
 }
 
-int
-acct_account_passwd(struct acct *a, const char *email, const char *password)
-{
-	char e[ACCT_EMAIL_MAX + 1], hash[PW_HASH_MAX];
-	struct acct_account ac;
-	int rc;
-
-	if (acct_norm_email(email, e, sizeof(e)) < 0)
-		return -1;
-	if (pw_hash(a->conf->dovecot_password_scheme, password, hash,
-		    sizeof(hash)) < 0)
-		return -1;
-	if (acct_begin(a) < 0)
-		return -1;
-	rc = acct_need_account(a, e, &ac);
-	if (rc == 0) {
-		memcpy(ac.password, hash, sizeof(hash));
-		ac.updated_at = a->now();
-		rc = a->be->account_update(a->st, &ac);
-	}
-	explicit_bzero(&ac, sizeof(ac));
-	explicit_bzero(hash, sizeof(hash));
-	return acct_end(a, rc, "account.passwd", e, NULL);
-}
-
-/* Suspends (active 0) or reinstates (active 1) an account. */
-int
-acct_account_set_active(struct acct *a, const char *email, int active)
+/*
+ * Changes one account's row: the address is checked, the row read, change
+ * applied, updated_at stamped and the row written back, all in one
+ * transaction with its audit row. The buffers are wiped afterwards.
+ */
+static int
+acct_update(struct acct *a, const char *email, const char *action,
+	    const char *detail,
+	    void (*change)(struct acct_account *ac, const void *arg),
+	    const void *arg)
 {
 	char e[ACCT_EMAIL_MAX + 1];
 	struct acct_account ac;
@@ -387,13 +369,49 @@ acct_account_set_active(struct acct *a, const char *email, int active)
 		return -1;
 	rc = acct_need_account(a, e, &ac);
 	if (rc == 0) {
-		ac.is_active = active;
+		change(&ac, arg);
 		ac.updated_at = a->now();
 		rc = a->be->account_update(a->st, &ac);
 	}
 	explicit_bzero(&ac, sizeof(ac));
-	return acct_end(a, rc, active ? "account.unsuspend" : "account.suspend",
-			e, NULL);
+	return acct_end(a, rc, action, e, detail);
+}
+
+static void
+acct_change_password(struct acct_account *ac, const void *hash)
+{
+	snprintf(ac->password, sizeof(ac->password), "%s",
+		 (const char *)hash);
+}
+
+int
+acct_account_passwd(struct acct *a, const char *email, const char *password)
+{
+	char hash[PW_HASH_MAX];
+	int rc;
+
+	if (pw_hash(a->conf->dovecot_password_scheme, password, hash,
+		    sizeof(hash)) < 0)
+		return -1;
+	rc = acct_update(a, email, "account.passwd", NULL,
+			 acct_change_password, hash);
+	explicit_bzero(hash, sizeof(hash));
+	return rc;
+}
+
+static void
+acct_change_active(struct acct_account *ac, const void *active)
+{
+	ac->is_active = *(const int *)active;
+}
+
+/* Suspends (active 0) or reinstates (active 1) an account. */
+int
+acct_account_set_active(struct acct *a, const char *email, int active)
+{
+	return acct_update(a, email,
+			   active ? "account.unsuspend" : "account.suspend",
+			   NULL, acct_change_active, &active);
 }
 
 /* The aliases an account deletion touches, gathered before any write. */
@@ -705,25 +723,20 @@ acct_totp_enable(struct acct *a, const char *email, char *secret, size_t len)
 	return 0;
 }
 
+static void
+acct_change_totp_off(struct acct_account *ac, const void *unused)
+{
+	(void)unused;
+	explicit_bzero(ac->totp_secret, sizeof(ac->totp_secret));
+	ac->totp_enabled = 0;
+	ac->totp_last_step = 0;
+}
+
 int
 acct_totp_disable(struct acct *a, const char *email)
 {
-	char e[ACCT_EMAIL_MAX + 1];
-	struct acct_account ac;
-	int rc;
-
-	if (acct_norm_email(email, e, sizeof(e)) < 0 || acct_begin(a) < 0)
-		return -1;
-	rc = acct_need_account(a, e, &ac);
-	if (rc == 0) {
-		memset(ac.totp_secret, 0, sizeof(ac.totp_secret));
-		ac.totp_enabled = 0;
-		ac.totp_last_step = 0;
-		ac.updated_at = a->now();
-		rc = a->be->account_update(a->st, &ac);
-	}
-	explicit_bzero(&ac, sizeof(ac));
-	return acct_end(a, rc, "2fa.disable", e, NULL);
+	return acct_update(a, email, "2fa.disable", NULL, acct_change_totp_off,
+			   NULL);
 }
 
 /*
@@ -989,48 +1002,55 @@ acct_sync_create(struct acct *a, const char *email, const char *password,
 	return acct_end(a, rc < 0 ? -1 : 0, "sync.create", ac.email, detail);
 }
 
+/* What a panel sync call stamps: its time, and the new hash if any. */
+struct acct_sync_change {
+	int64_t now;
+	const char *hash;
+};
+
+static void
+acct_change_sync_delete(struct acct_account *ac, const void *arg)
+{
+	const struct acct_sync_change *c = arg;
+
+	if (!ac->deleted_at)
+		ac->deleted_at = c->now;
+	ac->last_sync = c->now;
+}
+
 /* Panel "delete": a soft delete; the account can no longer log in. */
 int
 acct_sync_delete(struct acct *a, const char *email)
 {
-	char e[ACCT_EMAIL_MAX + 1];
-	struct acct_account ac;
-	int rc;
+	struct acct_sync_change c = { a->now(), NULL };
 
-	if (acct_norm_email(email, e, sizeof(e)) < 0 || acct_begin(a) < 0)
-		return -1;
-	rc = acct_need_account(a, e, &ac);
-	if (rc == 0) {
-		if (!ac.deleted_at)
-			ac.deleted_at = a->now();
-		ac.last_sync = ac.updated_at = a->now();
-		rc = a->be->account_update(a->st, &ac);
-	}
-	explicit_bzero(&ac, sizeof(ac));
-	return acct_end(a, rc, "sync.delete", e, NULL);
+	return acct_update(a, email, "sync.delete", NULL,
+			   acct_change_sync_delete, &c);
+}
+
+static void
+acct_change_sync_password(struct acct_account *ac, const void *arg)
+{
+	const struct acct_sync_change *c = arg;
+
+	acct_change_password(ac, c->hash);
+	ac->last_sync = c->now;
 }
 
 /* Panel "password": the account's new password (plain or hashed). */
 int
 acct_sync_password(struct acct *a, const char *email, const char *password)
 {
-	char e[ACCT_EMAIL_MAX + 1], hash[PW_HASH_MAX];
-	struct acct_account ac;
+	char hash[PW_HASH_MAX];
+	struct acct_sync_change c = { a->now(), hash };
 	int rc;
 
-	if (acct_norm_email(email, e, sizeof(e)) < 0 ||
-	    acct_sync_hash(a, password, hash, sizeof(hash)) < 0 ||
-	    acct_begin(a) < 0)
+	if (acct_sync_hash(a, password, hash, sizeof(hash)) < 0)
 		return -1;
-	rc = acct_need_account(a, e, &ac);
-	if (rc == 0) {
-		memcpy(ac.password, hash, sizeof(hash));
-		ac.last_sync = ac.updated_at = a->now();
-		rc = a->be->account_update(a->st, &ac);
-	}
-	explicit_bzero(&ac, sizeof(ac));
+	rc = acct_update(a, email, "sync.password", NULL,
+			 acct_change_sync_password, &c);
 	explicit_bzero(hash, sizeof(hash));
-	return acct_end(a, rc, "sync.password", e, NULL);
+	return rc;
 }
 
 /* Writes one audit row on its own, for events that change nothing. */
@@ -1043,6 +1063,27 @@ acct_audit(struct acct *a, const char *action, const char *target,
 	return acct_end(a, 0, action, target, detail);
 }
 
+/* What the admin pane edits; see acct_account_edit(). */
+struct acct_edit {
+	const char *name;
+	long quota_mb;
+	int active;
+};
+
+static void
+acct_change_edit(struct acct_account *ac, const void *arg)
+{
+	const struct acct_edit *ed = arg;
+
+	if (ed->name)
+		snprintf(ac->display_name, sizeof(ac->display_name), "%s",
+			 ed->name);
+	if (ed->quota_mb >= 0)
+		ac->quota_mb = ed->quota_mb;
+	if (ed->active >= 0)
+		ac->is_active = ed->active;
+}
+
 /*
  * Edits what the admin pane edits: display name (NULL keeps it), quota
  * in MB (-1 keeps it, 0 unlimited) and status (-1 keeps it).
@@ -1051,34 +1092,25 @@ int
 acct_account_edit(struct acct *a, const char *email, const char *name,
 		  long quota_mb, int active)
 {
-	char e[ACCT_EMAIL_MAX + 1], detail[128];
-	struct acct_account ac;
-	int rc;
+	struct acct_edit ed = { name, quota_mb, active };
+	char detail[128];
 
-	if (acct_norm_email(email, e, sizeof(e)) < 0)
-		return -1;
 	if (name && acct_check_name(name) < 0)
 		return -1;
 	if (quota_mb < -1 || quota_mb > 100000000)
 		return err_set("quota must be 0 (unlimited) or a size in MB");
-	if (acct_begin(a) < 0)
-		return -1;
-	rc = acct_need_account(a, e, &ac);
-	if (rc == 0) {
-		if (name)
-			snprintf(ac.display_name, sizeof(ac.display_name), "%s",
-				 name);
-		if (quota_mb >= 0)
-			ac.quota_mb = quota_mb;
-		if (active >= 0)
-			ac.is_active = active;
-		ac.updated_at = a->now();
-		rc = a->be->account_update(a->st, &ac);
-	}
 	snprintf(detail, sizeof(detail), "quota_mb=%ld active=%d%s",
 		 quota_mb, active, name ? " name" : "");
-	explicit_bzero(&ac, sizeof(ac));
-	return acct_end(a, rc, "account.edit", e, detail);
+	return acct_update(a, email, "account.edit", detail, acct_change_edit,
+			   &ed);
+}
+
+static void
+acct_change_totp_on(struct acct_account *ac, const void *secret)
+{
+	snprintf(ac->totp_secret, sizeof(ac->totp_secret), "%s",
+		 (const char *)secret);
+	ac->totp_enabled = 1;
 }
 
 /*
@@ -1088,21 +1120,8 @@ acct_account_edit(struct acct *a, const char *email, const char *name,
 int
 acct_totp_set(struct acct *a, const char *email, const char *secret)
 {
-	char e[ACCT_EMAIL_MAX + 1];
-	struct acct_account ac;
-	int rc;
-
-	if (acct_norm_email(email, e, sizeof(e)) < 0 || acct_begin(a) < 0)
-		return -1;
-	rc = acct_need_account(a, e, &ac);
-	if (rc == 0) {
-		snprintf(ac.totp_secret, sizeof(ac.totp_secret), "%s", secret);
-		ac.totp_enabled = 1;
-		ac.updated_at = a->now();
-		rc = a->be->account_update(a->st, &ac);
-	}
-	explicit_bzero(&ac, sizeof(ac));
-	return acct_end(a, rc, "2fa.enable", e, "confirmed with a code");
+	return acct_update(a, email, "2fa.enable", "confirmed with a code",
+			   acct_change_totp_on, secret);
 }
 
 /*
