@@ -16,6 +16,8 @@
 
 /* Quiet time before the open folder IDLEs. */
 #define APP_IDLE_AFTER_MS 400
+/* The longest slice of background work between two looks at the keys. */
+#define APP_BACKGROUND_MS 30
 
 /* The sidebar's width for a screen cols wide, 0 for none. */
 static int
@@ -45,6 +47,9 @@ app_init(struct app *a)
 	buf_init(&a->imap_user);
 	buf_init(&a->pass);
 	buf_init(&a->state_dir);
+	buf_init(&a->display_name);
+	buf_init(&a->smtp_host);
+	buf_init(&a->bg_status);
 	buf_init(&a->folder);
 	buf_init(&a->start_error);
 	buf_init(&a->message);
@@ -70,6 +75,9 @@ app_release(struct app *a)
 	buf_release(&a->imap_user);
 	buf_release_secret(&a->pass);
 	buf_release(&a->state_dir);
+	buf_release(&a->display_name);
+	buf_release(&a->smtp_host);
+	buf_release(&a->bg_status);
 	buf_release(&a->folder);
 	buf_release(&a->start_error);
 	buf_release(&a->message);
@@ -254,7 +262,7 @@ app_add_kb(struct buf *b, uint64_t kb)
 }
 
 /* The parts of the status bar's left side, least needed last. */
-enum app_part { APP_WHO, APP_STATE, APP_QUOTA, APP_ORDER, APP_PARTS };
+enum app_part { APP_WHO, APP_STATE, APP_BG, APP_QUOTA, APP_ORDER, APP_PARTS };
 
 /*
  * The last row: account, folder and position, connection state, quota
@@ -300,6 +308,8 @@ app_draw_status(struct app *a, int row, int rows, int cols)
 		buf_adds(&part[APP_STATE], "  reconnecting");
 	else
 		buf_adds(&part[APP_STATE], "  offline");
+	if (a->bg_status.len)
+		buf_addf(&part[APP_BG], "  %s", a->bg_status.buf);
 
 	buf_addf(&r, "  %dx%d", cols, rows);
 	if (app_key_for(a, app_top(a)->ops->ctx, REQ_HELP, key,
@@ -364,6 +374,31 @@ app_draw(struct app *a)
 	app_draw_status(a, rows - 1, rows, cols);
 }
 
+/*
+ * Opens the composer for req: a new message, or a reply to (or forward
+ * of) the message under the message list's cursor, which the pager
+ * keeps on the message it shows.
+ */
+static void
+app_compose(struct app *a, enum tui_request req)
+{
+	struct view_compose_arg arg = { VIEW_COMPOSE_NEW, NULL, 0, NULL };
+	struct mailbox_row row;
+
+	if (req != REQ_COMPOSE) {
+		if (!a->mbox || session_row(a, a->cur, &row) < 0 || !row.uid) {
+			app_error(a, "no message to %s", request_name(req));
+			return;
+		}
+		arg.folder = a->folder.buf;
+		arg.uid = row.uid;
+		arg.mode = req == REQ_REPLY	  ? VIEW_COMPOSE_REPLY
+			   : req == REQ_REPLY_ALL ? VIEW_COMPOSE_REPLY_ALL
+						  : VIEW_COMPOSE_FORWARD;
+	}
+	app_push(a, &view_compose_ops, &arg);
+}
+
 /* The requests every view shares, when the view on top passes. */
 static void
 app_global(struct app *a, enum tui_request req)
@@ -407,10 +442,18 @@ app_global(struct app *a, enum tui_request req)
 	case REQ_REPLY:
 	case REQ_REPLY_ALL:
 	case REQ_FORWARD:
+		app_compose(a, req);
+		break;
 	case REQ_SEARCH:
+		app_push(a, &view_search_ops, NULL);
+		break;
 	case REQ_SETTINGS:
+		if (v->ops != &view_settings_ops)
+			app_push(a, &view_settings_ops, NULL);
+		break;
 	case REQ_ADMIN:
-		app_message(a, "%s: not available yet", request_name(req));
+		if (v->ops != &view_admin_ops)
+			app_push(a, &view_admin_ops, NULL);
 		break;
 	default:
 		app_message(a, "%s: not available here", request_name(req));
@@ -429,6 +472,8 @@ app_key(struct app *a, int key)
 	buf_reset(&a->message);
 	a->message_error = 0;
 	if (key == TK_RESIZE)
+		return;
+	if (v->ops->key && v->ops->key(a, v, key) == VIEW_DONE)
 		return;
 	req = keymap_lookup(a->km, v->ops->ctx, key);
 	if (req == REQ_NONE) {
@@ -465,7 +510,7 @@ app_run(struct app *a)
 {
 	struct view *v;
 	long last_key = app_now_ms();
-	int k, fd, wait;
+	int k, fd, wait, busy;
 
 	if (app_push(a, &view_index_ops, NULL) < 0)
 		return -1;
@@ -477,7 +522,11 @@ app_run(struct app *a)
 			v->ops->idle(a, v);
 		wait = session_timeout_ms(a);
 		fd = -1;
-		if (app_now_ms() - last_key >= APP_IDLE_AFTER_MS)
+		/* Background work only between keys, a slice at a time. */
+		busy = background_step(a, APP_BACKGROUND_MS);
+		if (busy)
+			wait = 0;
+		else if (app_now_ms() - last_key >= APP_IDLE_AFTER_MS)
 			fd = session_idle_begin(a);
 		if (fd < 0 && (wait < 0 || wait > APP_IDLE_AFTER_MS))
 			wait = APP_IDLE_AFTER_MS;

@@ -40,6 +40,12 @@ struct app {
 	int imap_security, imap_verify;
 	struct buf pass;	/* local mode only; secret, wiped at exit */
 	struct buf state_dir;	/* where cache.db lives, "" for none */
+	struct buf display_name; /* the account's, for From */
+	struct buf smtp_host;	/* "" when sending is not set up */
+	unsigned smtp_port;
+	int smtp_security, smtp_verify, save_sent;
+	int is_admin;		/* door mode: may open the admin pane */
+	int mail_admin;		/* door mode: the admin pane is on at all */
 
 	/* The mail session (session.c). */
 	enum app_state state;
@@ -59,6 +65,11 @@ struct app {
 	time_t next_poll, next_retry;
 	int backoff;		/* seconds before the next retry */
 	struct buf start_error;	/* why the session could not start */
+
+	/* Search (background.c): the index and its mirror, or NULL. */
+	struct search *search;	/* owned */
+	struct mirror *mirror;	/* owned */
+	struct buf bg_status;	/* "indexed 12,345 of 100,000", or "" */
 
 	/* The screen (app.c). */
 	struct keymap *km;	/* owned */
@@ -115,6 +126,14 @@ void session_idle_end(struct app *a);
 int session_timeout_ms(const struct app *a);
 void session_tick(struct app *a);
 void session_save_setting(struct app *a, const char *key, long value);
+
+/*
+ * background.c: work done while the user does nothing (the search
+ * mirror). background_step() runs at most budget_ms and returns 1 when
+ * more work is waiting, 0 when there is none; background_end() stops it.
+ */
+int background_step(struct app *a, unsigned budget_ms);
+void background_end(struct app *a);
 
 /* prompt.c */
 int prompt_yesno(struct app *a, const char *question);

@@ -8,7 +8,8 @@
  *                           other end of a socketpair on fd 3 (DOOR_FD)
  *   tuimail --imap-host HOST [--imap-port N] [--security tls|starttls|none]
  *           [--no-verify] [--ca-file FILE] --user USER
- *           [--keymap NAME] [--theme NAME]
+ *           [--keymap NAME] [--theme NAME] [--smtp-host HOST]
+ *           [--smtp-port N] [--smtp-security tls|starttls|none]
  *                           local mode: the password is asked on the
  *                           terminal, never taken from argv or environment
  *
@@ -121,7 +122,9 @@ main_usage(void)
 		"       tuimail --imap-host HOST [--imap-port N] "
 		"[--security tls|starttls|none]\n"
 		"               [--no-verify] [--ca-file FILE] --user USER\n"
-		"               [--keymap NAME] [--theme NAME]\n");
+		"               [--keymap NAME] [--theme NAME]\n"
+		"               [--smtp-host HOST] [--smtp-port N] "
+		"[--smtp-security tls|starttls|none]\n");
 	return MAIN_USAGE;
 }
 
@@ -182,6 +185,14 @@ main_door(struct app *a, struct main_start *st)
 	a->imap_port = s.imap_port;
 	a->imap_security = (int)s.imap_security;
 	a->imap_verify = (int)s.imap_verify;
+	buf_adds(&a->display_name, s.display_name.buf);
+	buf_adds(&a->smtp_host, s.smtp_host.buf);
+	a->smtp_port = s.smtp_port;
+	a->smtp_security = (int)s.smtp_security;
+	a->smtp_verify = (int)s.smtp_verify;
+	a->save_sent = (int)s.smtp_save_sent;
+	a->is_admin = (int)s.is_admin;
+	a->mail_admin = (int)s.mail_admin;
 	buf_adds(&st->keymap, s.keymap.buf);
 	buf_adds(&st->theme, s.theme.buf);
 	buf_adds(&st->pass, s.imap_pass.buf);
@@ -205,6 +216,19 @@ main_local_state(struct app *a, const char *user)
 		buf_addch(&a->state_dir, *p == '/' ? '_' : *p);
 }
 
+/* A --security value: CONF_SEC_*, or -1. */
+static int
+main_security(const char *s)
+{
+	if (!strcmp(s, "tls"))
+		return CONF_SEC_TLS;
+	if (!strcmp(s, "starttls"))
+		return CONF_SEC_STARTTLS;
+	if (!strcmp(s, "none"))
+		return CONF_SEC_NONE;
+	return -1;
+}
+
 /*
  * Local mode: parses the options into a and st, asks the password into
  * a->pass. Returns 0, -1 on an error (err_msg() set), or MAIN_USAGE.
@@ -221,15 +245,21 @@ main_local(struct app *a, struct main_start *st, int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "keymap", required_argument, NULL, 'k' },
 		{ "theme", required_argument, NULL, 't' },
+		{ "smtp-host", required_argument, NULL, 'S' },
+		{ "smtp-port", required_argument, NULL, 'P' },
+		{ "smtp-security", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *user = NULL;
 	char *end;
 	long port;
-	int opt, rc;
+	int opt, rc, sec;
 
 	a->imap_security = CONF_SEC_TLS;
 	a->imap_verify = 1;
+	a->smtp_security = CONF_SEC_STARTTLS;
+	a->smtp_port = 587;
+	a->save_sent = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'H':
@@ -237,21 +267,25 @@ main_local(struct app *a, struct main_start *st, int argc, char **argv)
 			buf_adds(&a->imap_host, optarg);
 			break;
 		case 'p':
+		case 'P':
 			errno = 0;
 			port = strtol(optarg, &end, 10);
 			if (errno || *end || port < 1 || port > 65535)
 				return MAIN_USAGE;
-			a->imap_port = (unsigned)port;
+			*(opt == 'p' ? &a->imap_port : &a->smtp_port) =
+				(unsigned)port;
 			break;
 		case 's':
-			if (!strcmp(optarg, "tls"))
-				a->imap_security = CONF_SEC_TLS;
-			else if (!strcmp(optarg, "starttls"))
-				a->imap_security = CONF_SEC_STARTTLS;
-			else if (!strcmp(optarg, "none"))
-				a->imap_security = CONF_SEC_NONE;
-			else
+		case 'E':
+			sec = main_security(optarg);
+			if (sec < 0)
 				return MAIN_USAGE;
+			*(opt == 's' ? &a->imap_security : &a->smtp_security) =
+				sec;
+			break;
+		case 'S':
+			buf_reset(&a->smtp_host);
+			buf_adds(&a->smtp_host, optarg);
 			break;
 		case 'n':
 			a->imap_verify = 0;
@@ -277,6 +311,8 @@ main_local(struct app *a, struct main_start *st, int argc, char **argv)
 	}
 	if (optind != argc || !a->imap_host.len || !user || !*user)
 		return MAIN_USAGE;
+	/* Submission verifies certificates the way IMAP does. */
+	a->smtp_verify = a->imap_verify;
 	st->allow_paths = 1;
 	buf_adds(&a->email, user);
 	buf_adds(&a->imap_user, user);
@@ -474,6 +510,10 @@ main(int argc, char **argv)
 	main_in_ui = 1;
 	end = app_run(&a);
 	main_in_ui = 0;
+	/* Views close while the mail session is up: a composer saves its draft. */
+	while (a.n_views > 0)
+		app_pop(&a);
+	background_end(&a);
 	session_end(&a, end == 0);
 	/* After a hang-up there is no terminal left to restore. */
 	if (end == 0 || main_signal == SIGTERM)

@@ -49,7 +49,42 @@
 	X(FORWARD, "forward", "forward the message")                         \
 	X(SEARCH, "search", "search all mail")                               \
 	X(SETTINGS, "settings", "settings and two-factor authentication")    \
-	X(ADMIN, "admin", "the admin pane")
+	X(ADMIN, "admin", "the admin pane")                                   \
+	/* the composer (and any text field) */                              \
+	X(CHAR_LEFT, "char-left", "cursor one character left")               \
+	X(CHAR_RIGHT, "char-right", "cursor one character right")            \
+	X(WORD_LEFT, "word-left", "cursor one word left")                    \
+	X(WORD_RIGHT, "word-right", "cursor one word right")                 \
+	X(LINE_START, "line-start", "cursor to the start of the line")       \
+	X(LINE_END, "line-end", "cursor to the end of the line")             \
+	X(NEWLINE, "newline", "new line (next field in a header)")           \
+	X(BACKSPACE, "backspace", "delete the character before the cursor")  \
+	X(DELETE_CHAR, "delete-char", "delete the character at the cursor")  \
+	X(DELETE_WORD, "delete-word", "delete the word before the cursor")   \
+	X(DELETE_LINE, "delete-line", "delete the line")                     \
+	X(UNDO, "undo", "undo")                                              \
+	X(REDO, "redo", "redo")                                              \
+	X(NEXT_FIELD, "next-field", "next field")                            \
+	X(PREV_FIELD, "previous-field", "previous field")                    \
+	X(COMPLETE, "complete", "complete the address")                      \
+	X(ATTACH, "attach", "attach a file")                                 \
+	X(DETACH, "detach", "remove the last attachment")                    \
+	X(SEND, "send", "send the message")                                  \
+	X(POSTPONE, "postpone", "save to Drafts and close")                  \
+	X(CANCEL, "cancel", "cancel (asks; the draft is kept)")              \
+	/* lists with tabs and marks: the admin pane, settings, search */     \
+	X(NEXT_TAB, "next-tab", "next tab")                                  \
+	X(PREV_TAB, "previous-tab", "previous tab")                          \
+	X(ADD, "add", "add an entry")                                        \
+	X(EDIT, "edit", "edit the entry")                                    \
+	X(RESET_PASSWORD, "reset-password", "set a new password")            \
+	X(SUSPEND, "suspend", "suspend or unsuspend")                        \
+	X(REMOVE, "remove", "delete the entry")                              \
+	X(MARK, "mark", "mark or unmark the row")                            \
+	X(BULK, "bulk", "act on the marked rows")                            \
+	X(FILTER, "filter", "filter the list as you type")                   \
+	X(RESET_2FA, "reset-2fa", "turn two-factor authentication off")      \
+	X(SAVE_SEARCH, "save-search", "save the search as a virtual folder")
 
 enum tui_request {
 	REQ_NONE = 0,

@@ -8,9 +8,15 @@
  *   view_pager.c    one message
  *   view_folders.c  the folder list, and the sidebar
  *   view_help.c     the bindings loaded for a context
+ *   view_compose.c  the composer: new message, reply, forward, draft
+ *   view_search.c   search results across folders, saved searches
+ *   view_admin.c    the admin pane: accounts, domains, aliases, audit
+ *   view_settings.c the user's settings and two-factor authentication
  */
 #ifndef TUIMAIL_VIEW_H
 #define TUIMAIL_VIEW_H
+
+#include <stdint.h>
 
 #include "tui/keymap.h"
 #include "tui/request.h"
@@ -44,6 +50,12 @@ struct view_ops {
 	int (*open)(struct app *a, struct view *v, const void *arg);
 	void (*draw)(struct app *a, struct view *v, const struct view_rect *r);
 	int (*request)(struct app *a, struct view *v, enum tui_request req);
+	/*
+	 * Optional: sees every key before the keymap does (text fields:
+	 * the composer, a filter being typed). VIEW_DONE when it took the
+	 * key, VIEW_PASS to look the key up in the keymap as usual.
+	 */
+	int (*key)(struct app *a, struct view *v, int key);
 	/* After the screen is shown: work that may wait (prefetching). */
 	void (*idle)(struct app *a, struct view *v);
 	void (*done)(struct app *a, struct view *v);
@@ -58,6 +70,26 @@ extern const struct view_ops view_index_ops;
 extern const struct view_ops view_pager_ops;
 extern const struct view_ops view_folders_ops;
 extern const struct view_ops view_help_ops;
+extern const struct view_ops view_compose_ops;
+extern const struct view_ops view_search_ops;
+extern const struct view_ops view_admin_ops;
+extern const struct view_ops view_settings_ops;
+
+/* What the composer starts from: view_compose_ops.open()'s arg. */
+enum view_compose_mode {
+	VIEW_COMPOSE_NEW,
+	VIEW_COMPOSE_REPLY,
+	VIEW_COMPOSE_REPLY_ALL,
+	VIEW_COMPOSE_FORWARD,
+	VIEW_COMPOSE_DRAFT,	/* resume a message of the Drafts folder */
+};
+
+struct view_compose_arg {
+	enum view_compose_mode mode;
+	const char *folder; /* the original's folder (server name) */
+	uint32_t uid;	    /* the original, 0 for a new message */
+	const char *to;	    /* a new message's To, or NULL */
+};
 
 /* The message list's moves, for the pager's next and previous message. */
 int view_index_step(struct app *a, int dir);
