@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -41,6 +42,7 @@
 
 #define DOOR_MAX_DELAY 30	 /* seconds, the cap of the failure delay */
 #define DOOR_HUP_WAIT_MS 4000	 /* how long the UI gets after a hang-up */
+#define DOOR_TO_UI_MAX (4u << 20) /* keys held for a busy UI, in bytes */
 #define DOOR_NO_TTY_MSG "tuimail needs a terminal: use ssh -t\r\n"
 /* Leaves the alternate screen, shows the cursor, resets attributes. */
 #define DOOR_TTY_RESET "\033[0m\033[?25h\033[?1049l\r\n"
@@ -79,6 +81,15 @@ struct door {
 	struct spawn ui;
 	int ui_running;
 	int master_polled;
+	/*
+	 * Keys the pty could not take yet (a big paste): written when the
+	 * master is writable again, through out_fd, a dup of the master
+	 * polled for POLLOUT while keys wait.
+	 */
+	struct buf to_ui;
+	size_t to_ui_off;
+	int out_fd;
+	int out_polled;
 	int ui_gone;
 	int client_gone;
 };
@@ -548,23 +559,98 @@ door_exec_request(ssh_session session, ssh_channel channel,
 	return 1;
 }
 
-/* Keys from the client go to the UI; returns the bytes taken. */
+static int door_pty_writable(socket_t fd, int revents, void *arg);
+
+/*
+ * Holds up to len bytes of keys the pty cannot take now and watches the
+ * master for room. Returns the bytes held.
+ */
+static uint32_t
+door_hold_keys(struct door *d, const char *data, uint32_t len)
+{
+	size_t held = d->to_ui.len - d->to_ui_off;
+	uint32_t take;
+
+	if (held >= DOOR_TO_UI_MAX || d->out_fd < 0)
+		return 0;
+	take = len < DOOR_TO_UI_MAX - held ? len
+					   : (uint32_t)(DOOR_TO_UI_MAX - held);
+	buf_add(&d->to_ui, data, take);
+	if (!d->out_polled &&
+	    ssh_event_add_fd(d->event, d->out_fd, POLLOUT, door_pty_writable,
+			     d) == SSH_OK)
+		d->out_polled = 1;
+	return take;
+}
+
+/*
+ * Keys from the client go to the UI; returns the bytes taken. What the
+ * pty cannot take at once is held (door_hold_keys): leaving it to libssh
+ * would stall a paste until the client's next packet, because libssh
+ * offers unread data again only then.
+ */
 static int
 door_channel_data(ssh_session session, ssh_channel channel, void *data,
 		  uint32_t len, int is_stderr, void *arg)
 {
 	struct door *d = arg;
-	ssize_t n;
+	ssize_t n = 0;
 
 	(void)session;
 	(void)channel;
 	(void)is_stderr;
 	if (!d->ui_running || d->ui_gone)
 		return (int)len;
-	n = write(d->ui.master, data, len);
-	if (n < 0)
-		return (errno == EAGAIN || errno == EINTR) ? 0 : (int)len;
-	return (int)n;
+	if (d->to_ui.len == d->to_ui_off) {
+		n = write(d->ui.master, data, len);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return (int)len;
+		if (n < 0)
+			n = 0;
+		if ((uint32_t)n == len)
+			return (int)len;
+	}
+	return (int)((uint32_t)n + door_hold_keys(d, (const char *)data + n,
+						  len - (uint32_t)n));
+}
+
+/* The pty has room: the held keys go first, then what libssh kept. */
+static int
+door_pty_writable(socket_t fd, int revents, void *arg)
+{
+	struct door *d = arg;
+	char more[16384];
+	ssize_t n;
+	int got;
+
+	(void)revents;
+	while (d->to_ui.len > d->to_ui_off) {
+		n = write(fd, d->to_ui.buf + d->to_ui_off,
+			  d->to_ui.len - d->to_ui_off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0) {
+			/* The UI has gone: its keys with it. */
+			d->to_ui_off = d->to_ui.len;
+			break;
+		}
+		d->to_ui_off += (size_t)n;
+	}
+	buf_reset(&d->to_ui);
+	d->to_ui_off = 0;
+	/* Data refused while the buffer was full stays in the channel. */
+	got = d->channel ? ssh_channel_read_nonblocking(d->channel, more,
+							sizeof(more), 0)
+			 : 0;
+	if (got > 0) {
+		buf_add(&d->to_ui, more, (size_t)got);
+		return 0;
+	}
+	ssh_event_remove_fd(d->event, fd);
+	d->out_polled = 0;
+	return 0;
 }
 
 static void
@@ -773,6 +859,7 @@ door_start_ui(struct door *d)
 	    spawn_ui(ui_path, d->term, &d->ws, &ids, d->state_dir, &d->ui) < 0)
 		return -1;
 	d->ui_running = 1;
+	d->out_fd = fcntl(d->ui.master, F_DUPFD_CLOEXEC, 3);
 	if (ssh_event_add_fd(d->event, d->ui.master, POLLIN, door_pty_readable,
 			     d) != SSH_OK ||
 	    ssh_event_add_fd(d->event, d->ui.sock, POLLIN, door_request, d) !=
@@ -813,6 +900,20 @@ door_ui_exited(struct door *d)
 	ssh_channel_close(d->channel);
 }
 
+/* Stops holding keys for the UI and closes the master's dup. */
+static void
+door_drop_out_fd(struct door *d)
+{
+	if (d->out_polled)
+		ssh_event_remove_fd(d->event, d->out_fd);
+	d->out_polled = 0;
+	if (d->out_fd >= 0)
+		close(d->out_fd);
+	d->out_fd = -1;
+	buf_release(&d->to_ui);
+	d->to_ui_off = 0;
+}
+
 /*
  * The client went away: closing the master hangs up the UI's terminal
  * (SIGHUP), which saves what it must; it gets DOOR_HUP_WAIT_MS to exit.
@@ -822,6 +923,8 @@ door_client_gone(struct door *d)
 {
 	int waited, status;
 
+	/* Every descriptor of the master, or there is no hang-up. */
+	door_drop_out_fd(d);
 	close(d->ui.master);
 	d->ui.master = -1;
 	for (waited = 0; waited < DOOR_HUP_WAIT_MS; waited += 50) {
@@ -879,6 +982,8 @@ door_run(const struct conf *c, ssh_session session, int notify_fd)
 	d.session = session;
 	d.notify_fd = notify_fd;
 	d.ui.master = d.ui.sock = -1;
+	d.out_fd = -1;
+	buf_init(&d.to_ui);
 	buf_init(&d.password);
 	buf_init(&d.imap_user);
 	door_peer_addr(session, d.addr, sizeof(d.addr));
@@ -983,6 +1088,7 @@ door_run(const struct conf *c, ssh_session session, int notify_fd)
 	}
 out:
 	alarm(0);
+	door_drop_out_fd(&d);
 	if (d.ui.master >= 0)
 		close(d.ui.master);
 	if (d.ui.sock >= 0)
