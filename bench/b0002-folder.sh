@@ -19,10 +19,22 @@
 #   Also shown, not targets: the same in arrival order (UID SEARCH, no
 #   SORT) and threaded (UID THREAD REFERENCES).
 #
+#   Then the whole client (bench/client.sh): tuimail in local mode in
+#   tmux, timed from the password typed to the first screen of rows,
+#   with an empty ~/.cache/tuimail (cold) and again (warm); a page down
+#   and the jump to the oldest (*) through its keys; its VmRSS. neomutt
+#   (Debian's package, installed here when missing) opens the same folder
+#   over IMAP with its header cache empty and warm, timed the same way,
+#   and the ratios are printed. tuimail's own search mirror (issue 6)
+#   starts copying the folder in the background meanwhile, as it would
+#   for a user: its steps (30 ms each) are in the page-down figures.
+#
 # It measures and never fails: when it cannot run, it says why and exits 0.
 #
 # Environment: TUIMAIL_BUILD (build dir), BENCH_MESSAGES (100000),
-# BENCH_ROUNDS (5), BENCH_KEEP=1 (keep the temp dir).
+# BENCH_ROUNDS (5), BENCH_CLIENT_ROUNDS (3), BENCH_KEEP=1 (keep the temp
+# dir), BENCH_FOLDER_CACHE=DIR (generate the folder once, reuse it:
+# bench/lib.sh).
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -39,17 +51,28 @@ say() { printf '%s\n' "$*"; }
 skip() { say "folder: skipped: $*"; exit 0; }
 
 [ "$(id -u)" = 0 ] || skip "needs root (Dovecot)"
-for tool in dovecot doveadm cc pkg-config "$PY"; do
+for tool in dovecot doveadm cc pkg-config tmux "$PY"; do
 	command -v "$tool" >/dev/null || skip "$tool is not installed"
 done
-[ -x "$BUILD/tuimailctl" ] && [ -f "$BUILD/libindex.a" ] &&
+[ -x "$BUILD/tuimailctl" ] && [ -x "$BUILD/tuimail" ] &&
+	[ -f "$BUILD/libindex.a" ] &&
 	[ -f "$BUILD/libutil.a" ] || skip "build tuimail first (make)"
+
+# neomutt, for the comparison: installed as scripts/deps.sh installs the
+# build's needs (never by make check); without it the bench goes on.
+if ! command -v neomutt >/dev/null && command -v apt-get >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends neomutt >/dev/null 2>&1 ||
+		say "  (cannot install neomutt: no comparison)"
+fi
 
 DIR=$(mktemp -d /tmp/tuimail-bench-folder.XXXXXX) || exit 0
 cd "$DIR" || exit 0
-. "$TOP/tests/integration/lib-servers.sh"
+. "$HERE/lib.sh"
+. "$HERE/client.sh"
 
 bench_cleanup() {
+	client_stop
 	servers_stop >/dev/null 2>&1
 	if [ "${BENCH_KEEP:-}" = 1 ]; then
 		say "# kept $DIR"
@@ -108,24 +131,7 @@ row() {
 
 # --- Servers, account, folder -------------------------------------------
 
-mkdir -p state db
-cat >tui.conf <<EOF
-[server]
-database = $DIR/db/tuimail.db
-state_dir = $DIR/state
-host_key = $DIR/key
-[imap]
-host = 127.0.0.1
-security = none
-EOF
-chmod 600 tui.conf
-"$BUILD/tuimailctl" -f tui.conf domain add example.com >/dev/null 2>&1 ||
-	fail "cannot create the domain"
-echo "$PASS" | "$BUILD/tuimailctl" -f tui.conf account add "$USER_ADDR" \
-	>/dev/null 2>&1 || fail "cannot create the account"
-dovecot_start "$DIR/dovecot" "$DIR/db/tuimail.db" >dovecot.err 2>&1 ||
-	fail "Dovecot did not start" dovecot.err
-imap_login_ok "$USER_ADDR" "$PASS" || fail "cannot log in to Dovecot"
+bench_servers
 
 cc -std=gnu11 -O2 -D_GNU_SOURCE -I"$TOP" -o index-check \
 	"$TOP/tests/integration/index-check.c" "$BUILD/libindex.a" \
@@ -134,23 +140,9 @@ cc -std=gnu11 -O2 -D_GNU_SOURCE -I"$TOP" -o index-check \
 	-letpan 2>cc.err || fail "cannot build index-check" cc.err
 
 say "  generating $COUNT messages ..."
-maildir=$MAIL_ROOT/example.com/bench/Maildir
-start=$(now_ms)
-"$PY" "$HERE/gen-folder.py" "$DIR/gen" "$COUNT" >/dev/null ||
-	fail "gen-folder.py failed"
-gen_ms=$(($(now_ms) - start))
-# The new mail goes in whole, and Dovecot's index of the old is dropped.
-mkdir -p "$maildir/new" "$maildir/tmp" && rm -rf "$maildir/cur" &&
-	mv "$DIR/gen/cur" "$maildir/cur" &&
-	rm -f "$maildir"/dovecot* &&
-	chown -R "$_SRV_VMAIL_USER:$_SRV_VMAIL_GROUP" "$maildir" ||
-	fail "cannot move the folder into place"
-start=$(now_ms)
-n=$(doveadm -c "$DOVECOT_CONF" -f flow mailbox status -u "$USER_ADDR" \
-	messages INBOX 2>doveadm.err | sed 's/.*messages=//')
-index_ms=$(($(now_ms) - start))
-[ "$n" = "$COUNT" ] || fail "Dovecot sees ${n:-no} messages, not $COUNT" \
-	doveadm.err
+bench_folder "$COUNT" 51200
+gen_ms=$GEN_MS
+index_ms=$INDEX_MS
 start=$(now_ms)
 ix "open INBOX date reverse" "open INBOX from" "open INBOX subject" \
 	"open INBOX size" "open INBOX threaded" >warmup.out 2>&1 ||
@@ -164,9 +156,12 @@ say "  $COUNT messages: written in $((gen_ms / 1000)).$((gen_ms % 1000 / 100)) s
 
 # One session: open newest first, the first screen, a page down, the
 # oldest, a first message, the big one (the newest), RSS. Dovecot 2.3
-# keeps Maildir names without their flags in dovecot-uidlist, so the first
-# message with flags a session opens is found only after a rescan of cur/
-# (a server cost that grows with the folder): that one is shown apart.
+# keeps Maildir names without their flags (":2,S") in dovecot-uidlist, for
+# the files it delivers itself as for gen-folder.py's (checked with strace:
+# a message delivered over LMTP and then flagged is the same), so the first
+# message with flags a session opens is found only after a readdir of the
+# whole cur/ (a server cost that grows with the folder, once a session);
+# that one is shown apart. A message without flags opens at once.
 session() {
 	ix "open INBOX date reverse" "fetch 0 80" "rows 0 40" \
 		"fetch 40 80" "rows 40 40" "fetch last 80" "rows last 40" \
@@ -182,6 +177,41 @@ for i in $(seq "$ROUNDS"); do
 	ix "open INBOX threaded reverse" "fetch 0 80" >thread.$i 2>&1 ||
 		fail "a threaded session failed" thread.$i
 done
+
+# --- The whole client through tmux, and neomutt -------------------------
+
+# The same folder, the same way: tuimail (cold: no ~/.cache/tuimail) and
+# neomutt (cold: an empty header cache), each then warm.
+CROUNDS=${BENCH_CLIENT_ROUNDS:-3}
+for i in $(seq "$CROUNDS"); do
+	rm -rf "$DIR/home"
+	client_tuimail tui-cold.$i || say "  (tuimail round $i failed)"
+	client_tuimail tui-warm.$i || say "  (tuimail round $i failed)"
+done
+have_neomutt=0
+if command -v neomutt >/dev/null; then
+	have_neomutt=1
+	for i in $(seq "$CROUNDS"); do
+		rm -rf "$DIR/nm-hcache"
+		client_neomutt nm-cold.$i || say "  (neomutt round $i failed)"
+		client_neomutt nm-warm.$i || say "  (neomutt round $i failed)"
+	done
+fi
+
+# cmed PREFIX KEY: the median of "KEY VALUE" over the client rounds.
+cmed() {
+	local i
+	for i in $(seq "$CROUNDS"); do
+		awk -v k="$2" '$1 == k { print $2 }' "$1.$i" 2>/dev/null
+	done | grep -v '^-$' | median
+}
+# mb: KB on stdin to MB.
+mb() { awk '{ if ($1 == "-") print "-"; else printf "%.1f\n", $1 / 1024 }'; }
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "-" || b == "-" || b + 0 == 0) print "-"
+		else printf "%.1f\n", a / b }'
+}
 
 med() { # med PREFIX COMMAND...: median over the rounds
 	local p=$1 i
@@ -218,11 +248,44 @@ row "page down (next 40 + 40 margin), cold" "$page_cold" 20 ms
 row "page down, warm" "$page_warm" 20 ms
 row "jump to the oldest (last 80 rows), cold" "$jump_cold" 300 ms
 row "open a message of $((size / 1024)) KB" "$msg_ms" 50 ms
-row "first message of a session (Dovecot rescan)" "$first_msg_ms" 50 ms
+row "first flagged message of a session (*)" "$first_msg_ms" 50 ms
 row "RSS with the folder open (VmRSS)" "$rss" 30 MB
 row "peak RSS of the session (VmHWM)" "$hwm" 30 MB
+say "  (*) Dovecot reads the whole cur/ once a session to find the first file"
+say "      whose name has gained flags: a cost of any Dovecot Maildir, not ours"
+say "      (less with maildir_very_dirty_syncs = yes: DOVECOT_EXTRA_CONF, admin guide)"
 say "  not targets:"
 row "  of the cold first screen: SELECT + UID SORT" "$sort_ms" - ms
 row "  login (Dovecot's bcrypt)" "$login_ms" - ms
 row "  first screen in arrival order (UID SEARCH)" "$arrival" - ms
 row "  first screen threaded (UID THREAD)" "$thread" - ms
+say "  the whole client, tuimail in tmux (password typed to rows shown), median of $CROUNDS:"
+c_cold=$(cmed tui-cold first)
+c_warm=$(cmed tui-warm first)
+row "first screen, empty cache (login + open)" "$c_cold" 300 ms
+row "first screen, warm cache (login + open)" "$c_warm" 100 ms
+less() { awk -v a="$1" -v b="$2" 'BEGIN {
+	if (a == "-" || b == "-") print "-"; else printf "%.1f\n", a - b }'; }
+row "  the same less the login, cold" "$(less "$c_cold" "$login_ms")" 300 ms
+row "  the same less the login, warm" "$(less "$c_warm" "$login_ms")" 100 ms
+row "page down, cold" "$(cmed tui-cold page)" 20 ms
+row "page down, warm" "$(cmed tui-warm page)" 20 ms
+row "jump to the oldest (*), cold" "$(cmed tui-cold last)" 300 ms
+row "jump to the oldest (*), warm" "$(cmed tui-warm last)" 300 ms
+row "RSS with the 100k folder open (VmRSS)" "$(cmed tui-warm rss | mb)" 30 MB
+row "RSS after the jump to the oldest, cold" "$(cmed tui-cold rss_last | mb)" 30 MB
+say "  (the first screens include the login, Dovecot's bcrypt: $login_ms ms, and"
+say "   its SELECT of the folder; every figure a tmux poll, about 5 ms; page down"
+say "   and * wait for a step of the search mirror, up to 30 ms, while it copies)"
+if [ "$have_neomutt" = 1 ]; then
+	n_cold=$(cmed nm-cold first)
+	n_warm=$(cmed nm-warm first)
+	say "  neomutt $(neomutt -v 2>/dev/null | head -n 1 | awk '{ print $2 }') with header_cache, the same folder and measure:"
+	row "first screen, empty header cache" "$n_cold" - ms
+	row "first screen, warm header cache" "$n_warm" - ms
+	row "RSS with the folder open (VmRSS)" "$(cmed nm-warm rss | mb)" - MB
+	row "ratio neomutt / tuimail, cold" "$(ratio "$n_cold" "$c_cold")" - x
+	row "ratio neomutt / tuimail, warm" "$(ratio "$n_warm" "$c_warm")" - x
+else
+	say "  neomutt is not installed: no comparison"
+fi

@@ -48,7 +48,7 @@ done
 
 DIR=$(mktemp -d /tmp/tuimail-bench-search.XXXXXX) || exit 0
 cd "$DIR" || exit 0
-. "$TOP/tests/integration/lib-servers.sh"
+. "$HERE/lib.sh"
 
 bench_cleanup() {
 	servers_stop >/dev/null 2>&1
@@ -107,24 +107,7 @@ row() {
 
 # --- Servers, account, folder -------------------------------------------
 
-mkdir -p state db
-cat >tui.conf <<EOF
-[server]
-database = $DIR/db/tuimail.db
-state_dir = $DIR/state
-host_key = $DIR/key
-[imap]
-host = 127.0.0.1
-security = none
-EOF
-chmod 600 tui.conf
-"$BUILD/tuimailctl" -f tui.conf domain add example.com >/dev/null 2>&1 ||
-	fail "cannot create the domain"
-echo "$PASS" | "$BUILD/tuimailctl" -f tui.conf account add "$USER_ADDR" \
-	>/dev/null 2>&1 || fail "cannot create the account"
-dovecot_start "$DIR/dovecot" "$DIR/db/tuimail.db" >dovecot.err 2>&1 ||
-	fail "Dovecot did not start" dovecot.err
-imap_login_ok "$USER_ADDR" "$PASS" || fail "cannot log in to Dovecot"
+bench_servers
 
 cc -std=gnu11 -O2 -D_GNU_SOURCE -I"$TOP" -o search-check \
 	"$TOP/tests/integration/search-check.c" "$BUILD/libindex.a" \
@@ -133,18 +116,7 @@ cc -std=gnu11 -O2 -D_GNU_SOURCE -I"$TOP" -o search-check \
 	-letpan -lnotmuch 2>cc.err || fail "cannot build search-check" cc.err
 
 say "  generating $COUNT messages ..."
-maildir=$MAIL_ROOT/example.com/bench/Maildir
-"$PY" "$HERE/gen-folder.py" "$DIR/gen" "$COUNT" --big 20000 >/dev/null ||
-	fail "gen-folder.py failed"
-mkdir -p "$maildir/new" "$maildir/tmp" && rm -rf "$maildir/cur" &&
-	mv "$DIR/gen/cur" "$maildir/cur" &&
-	rm -f "$maildir"/dovecot* &&
-	chown -R "$_SRV_VMAIL_USER:$_SRV_VMAIL_GROUP" "$maildir" ||
-	fail "cannot move the folder into place"
-n=$(doveadm -c "$DOVECOT_CONF" -f flow mailbox status -u "$USER_ADDR" \
-	messages INBOX 2>doveadm.err | sed 's/.*messages=//')
-[ "$n" = "$COUNT" ] || fail "Dovecot sees ${n:-no} messages, not $COUNT" \
-	doveadm.err
+bench_folder "$COUNT" 20000
 
 # --- 1. The initial build, and notmuch new over the same Maildir ---------
 
@@ -263,6 +235,18 @@ slow=$(awk 'index($0, "time page 0 50 ") == 1 && $NF + 0 > max {
 	END { printf "%s, %.1f ms", q, max }' query.out)
 hits_all=$(grep -c "^hit " query.out)
 
+# The composer's address completion: a prefix as typed, a letter at a time.
+aargs=()
+for round in 1 2 3; do
+	for p in a an ann m mü mül z zo b be ben t to x q; do
+		aargs+=("addresses $p")
+	done
+done
+sc "${aargs[@]}" >addr.out 2>&1 || fail "the address lookups failed" addr.out
+grep "^time addresses " addr.out | awk '{ print $NF }' >alat.txt
+ap50=$(pct 50 <alat.txt)
+ap99=$(pct 99 <alat.txt)
+
 # --- 5. Disk use ----------------------------------------------------------
 
 total=$((COUNT + 99))
@@ -290,6 +274,8 @@ row "search latency p50 (first 50 hits, reader)" "$p50" 50 ms
 row "search latency p99 (first 50 hits, reader)" "$p99" 200 ms
 row "search latency p50 (writer's own handle)" "$wp50" 50 ms
 row "search latency p99 (writer's own handle)" "$wp99" 200 ms
+row "address completion p50 (a prefix)" "$ap50" 50 ms
+row "address completion p99 (a prefix)" "$ap99" 200 ms
 row "mirror per 1,000 messages" "$(per "$mirror_kb")" - MB
 row "index per 1,000 messages" "$(per "$index_kb")" - MB
 say "  not targets:"

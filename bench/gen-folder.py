@@ -5,7 +5,8 @@ Usage: gen-folder.py MAILDIR COUNT [--big N]
 
 Writes COUNT small messages straight into MAILDIR/cur (creating cur, new
 and tmp), named so that Dovecot assigns UIDs in file-name order on its
-first sync: no LMTP, no doveadm, about 20,000 messages a second. Each
+first sync: no LMTP, no doveadm, about 20,000 messages a second; the names
+carry S= and W= sizes as Dovecot's own do. Each
 file's mtime is its arrival time (Dovecot's INTERNALDATE for Maildir).
 
 The mail is varied so that the server's SORT and THREAD have work to do:
@@ -100,15 +101,19 @@ def main():
             flags = "FS"
         elif r < 0.74 or i >= count - 1:
             flags = "S"
-        # Dovecot keeps the base name and rebuilds the rest from its
-        # flags: a file of no flags must have no ":2," or every session
-        # would rescan the folder to find it.
-        name = "%d.M%06dP1.bench" % (arrival, i)
+        # Named as Dovecot names what it delivers: the size (S=) and the
+        # size with CRLF line ends (W=, RFC822.SIZE) in the name, so that
+        # the server need not read a file to tell its size. Dovecot keeps
+        # the base name (no ":2,") in dovecot-uidlist, as for its own
+        # files, so a file of no flags must have no ":2," either.
+        data = text.encode()
+        name = "%d.M%06dP1.bench,S=%d,W=%d" % (
+            arrival, i, len(data), len(data) + data.count(b"\n"))
         if flags:
             name += ":2," + flags
         path = os.path.join(root, "cur", name)
-        with open(path, "w") as f:
-            f.write(text)
+        with open(path, "wb") as f:
+            f.write(data)
         os.utime(path, (arrival, arrival))
     print(count)
 

@@ -502,6 +502,43 @@ cache_forget(struct cache *c, const char *folder, const uint32_t *uids,
 }
 
 /*
+ * Adds (add) or clears the flag bits on the cached envelopes of folder in
+ * uids, in one transaction: what a STORE of the session did to messages
+ * whose envelopes may not be in memory (mark all read). Returns 0 or -1.
+ */
+int
+cache_change_flags(struct cache *c, const char *folder, const uint32_t *uids,
+		   size_t n, uint32_t bits, int add)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int ok;
+
+	if (!n)
+		return 0;
+	if (cache_exec(c, "BEGIN IMMEDIATE", "begin a transaction") < 0)
+		return -1;
+	ok = sqlite3_prepare_v2(c->db,
+				add ? "UPDATE envelopes SET flags = flags | ?3 "
+				      "WHERE folder = ?1 AND uid = ?2"
+				    : "UPDATE envelopes SET flags = flags & "
+				      "~?3 WHERE folder = ?1 AND uid = ?2",
+				-1, &st, NULL) == SQLITE_OK;
+	for (i = 0; ok && i < n; i++) {
+		sqlite3_reset(st);
+		ok = sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC) ==
+			     SQLITE_OK &&
+		     sqlite3_bind_int64(st, 2, uids[i]) == SQLITE_OK &&
+		     sqlite3_bind_int64(st, 3, bits) == SQLITE_OK &&
+		     sqlite3_step(st) == SQLITE_DONE;
+	}
+	if (!ok)
+		cache_fail(c, "store flags");
+	sqlite3_finalize(st);
+	return cache_end(c, ok);
+}
+
+/*
  * Reads setting key into out (replacing what it held; empty when the
  * setting does not exist). Returns 0, or -1 on error.
  */

@@ -1127,6 +1127,36 @@ compose_parse_all(const struct compose_msg *m, struct compose_addr_list *from,
 }
 
 /*
+ * A draft's fields: From must parse (it is the account's), the other
+ * lists are taken where they parse and left empty where they do not (the
+ * text as typed goes into the draft anyway). Returns 0, or -1 with
+ * err_msg() set.
+ */
+static int
+compose_parse_draft(const struct compose_msg *m,
+		    struct compose_addr_list *from,
+		    struct compose_addr_list *to, struct compose_addr_list *cc,
+		    struct compose_addr_list *bcc, struct compose_error *e)
+{
+	struct compose_addr_list *lists[3] = { to, cc, bcc };
+	const char *texts[3] = { m->to, m->cc, m->bcc };
+	size_t i;
+
+	if (compose_parse_addresses(m->from_addr, COMPOSE_FIELD_FROM, from,
+				    e) < 0)
+		return -1;
+	if (from->n != 1) {
+		compose_point(e, COMPOSE_FIELD_FROM, 0, 0, 0);
+		return err_set("no single address in From");
+	}
+	for (i = 0; i < 3; i++)
+		if (compose_parse_addresses(texts[i], COMPOSE_FIELD_TO + i,
+					    lists[i], NULL) < 0)
+			compose_addr_list_free(lists[i]);
+	return 0;
+}
+
+/*
  * Checks what the user wrote without building anything: every address
  * of From, To, Cc and Bcc, at least one recipient, valid UTF-8, the
  * attachments' types. Returns 0, or -1 with err_msg() naming the bad
@@ -1332,6 +1362,56 @@ compose_write(GMimeMessage *msg, struct compose_out *out)
 	g_mime_format_options_free(fo);
 }
 
+/* Sets header name to text as typed, RFC 2047-encoded; nothing if empty. */
+static void
+compose_raw_header(GMimeMessage *msg, const char *name, const char *text)
+{
+	char *line, *enc;
+
+	if (!text || !*text)
+		return;
+	line = compose_one_line(text);
+	enc = g_mime_utils_header_encode_text(NULL, line, "utf-8");
+	g_mime_object_set_header(GMIME_OBJECT(msg), name, enc ? enc : line,
+				 NULL);
+	g_free(enc);
+	free(line);
+}
+
+/*
+ * What only a draft has: Bcc, the address fields as typed (they may not
+ * parse yet) and where it came from.
+ */
+static void
+compose_draft_headers(GMimeMessage *msg, const struct compose_msg *m,
+		      const struct compose_addr_list *bcc)
+{
+	compose_gmime_addresses(
+		g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_BCC),
+		bcc);
+	compose_raw_header(msg, "X-Tuimail-To", m->to);
+	compose_raw_header(msg, "X-Tuimail-Cc", m->cc);
+	compose_raw_header(msg, "X-Tuimail-Bcc", m->bcc);
+	compose_raw_header(msg, "X-Tuimail-Origin", m->origin);
+}
+
+/*
+ * A draft's text part: the text exactly as typed, not flowed, so that
+ * trailing spaces survive (quoted-printable keeps them).
+ */
+static GMimeObject *
+compose_draft_part(const char *body)
+{
+	const char *b = body ? body : "";
+	GMimePart *part;
+
+	part = compose_part("text", "plain", b, strlen(b),
+			    GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part),
+						 "charset", "utf-8");
+	return GMIME_OBJECT(part);
+}
+
 /*
  * Builds the message m into out (which the caller frees with
  * compose_out_free(), also after a failure): the headers From, To, Cc,
@@ -1359,7 +1439,8 @@ compose_build(const struct compose_msg *m, struct compose_out *out,
 	memset(out, 0, sizeof(*out));
 	buf_init(&out->raw);
 	compose_init();
-	if (compose_parse_all(m, &from, &to, &cc, &bcc, e) < 0)
+	if ((m->draft ? compose_parse_draft(m, &from, &to, &cc, &bcc, e)
+		      : compose_parse_all(m, &from, &to, &cc, &bcc, e)) < 0)
 		goto out;
 	if (m->from_name && *m->from_name) {
 		free(from.v[0].name);
@@ -1408,8 +1489,11 @@ compose_build(const struct compose_msg *m, struct compose_out *out,
 	compose_id_header(msg, "References", m->references);
 	g_mime_object_set_header(GMIME_OBJECT(msg), "User-Agent",
 				 COMPOSE_USER_AGENT, NULL);
+	if (m->draft)
+		compose_draft_headers(msg, m, &bcc);
 
-	part = compose_text_part(m->body);
+	part = m->draft ? compose_draft_part(m->body)
+			: compose_text_part(m->body);
 	if (m->n_att > 0) {
 		mixed = g_mime_multipart_new_with_subtype("mixed");
 		g_mime_multipart_add(mixed, part);
@@ -1783,4 +1867,155 @@ compose_start_free(struct compose_start *s)
 	}
 	free(s->att);
 	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * The first text/plain part under obj that is not an attachment, decoded
+ * to out with '\n' line ends and unflowed when it is format=flowed.
+ * Returns 1 when found.
+ */
+static int
+compose_draft_text(GMimeObject *obj, struct buf *out, int depth)
+{
+	GMimeContentType *ct;
+	GMimeDataWrapper *w;
+	GMimeStream *mem;
+	GByteArray *ba;
+	const char *disp, *fmt, *delsp;
+	struct buf t = BUF_INIT;
+	size_t i;
+	int n;
+
+	if (depth > COMPOSE_MAX_DEPTH)
+		return 0;
+	if (GMIME_IS_MULTIPART(obj)) {
+		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+		for (i = 0; i < (size_t)n; i++)
+			if (compose_draft_text(g_mime_multipart_get_part(
+						       GMIME_MULTIPART(obj),
+						       (int)i),
+					       out, depth + 1))
+				return 1;
+		return 0;
+	}
+	if (!GMIME_IS_PART(obj))
+		return 0;
+	ct = g_mime_object_get_content_type(obj);
+	disp = g_mime_object_get_disposition(obj);
+	if (!g_mime_content_type_is_type(ct, "text", "plain") ||
+	    (disp && strcasecmp(disp, "attachment") == 0) ||
+	    g_mime_part_get_filename(GMIME_PART(obj)))
+		return 0;
+	w = g_mime_part_get_content(GMIME_PART(obj));
+	if (!w)
+		return 1;
+	mem = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(w, mem);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	for (i = 0; i < ba->len; i++)
+		if (ba->data[i] != '\r')
+			buf_addch(&t, ba->data[i]);
+	g_object_unref(mem);
+	fmt = g_mime_content_type_get_parameter(ct, "format");
+	delsp = g_mime_content_type_get_parameter(ct, "delsp");
+	if (fmt && strcasecmp(fmt, "flowed") == 0)
+		flowed_to_text(t.buf, t.len,
+			       delsp && strcasecmp(delsp, "yes") == 0, out);
+	else
+		buf_add(out, t.buf, t.len);
+	buf_release(&t);
+	return 1;
+}
+
+/* The decoded header name, or the addresses of list formatted; owned. */
+static char *
+compose_draft_field(GMimeMessage *msg, const char *name,
+		    InternetAddressList *list)
+{
+	struct compose_addr_list l = { 0 };
+	const char *raw = g_mime_object_get_header(GMIME_OBJECT(msg), name);
+	char *s;
+
+	if (raw)
+		return mime_decode_header(raw);
+	compose_from_gmime(list, &l, 0);
+	s = compose_format_addresses(&l);
+	compose_addr_list_free(&l);
+	return s;
+}
+
+/*
+ * Reads a draft (ours, or any message in Drafts) back into the
+ * composer's fields: the address fields as typed where the draft kept
+ * them, the text (unflowed), the attachments, the thread headers and the
+ * origin. out is the caller's to free with compose_draft_free(), also
+ * after a failure. Returns 0, or -1 with err_msg() set.
+ */
+int
+compose_draft_parse(const char *raw, size_t len, struct compose_draft *out)
+{
+	struct compose_start atts;
+	struct buf body = BUF_INIT;
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+	const char *h;
+
+	memset(out, 0, sizeof(*out));
+	memset(&atts, 0, sizeof(atts));
+	compose_init();
+	stream = g_mime_stream_mem_new_with_buffer(raw, len);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	msg = g_mime_parser_construct_message(parser, compose_opts);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (!msg)
+		return err_set("cannot parse the draft");
+	out->to = compose_draft_field(
+		msg, "X-Tuimail-To",
+		g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO));
+	out->cc = compose_draft_field(
+		msg, "X-Tuimail-Cc",
+		g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_CC));
+	out->bcc = compose_draft_field(
+		msg, "X-Tuimail-Bcc",
+		g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_BCC));
+	out->subject = compose_header(msg, "Subject");
+	compose_draft_text(g_mime_message_get_mime_part(msg), &body, 0);
+	out->body = buf_detach(&body, NULL);
+	h = g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To");
+	out->in_reply_to = h ? compose_one_line(h) : NULL;
+	h = g_mime_object_get_header(GMIME_OBJECT(msg), "References");
+	out->references = h ? compose_one_line(h) : NULL;
+	h = g_mime_object_get_header(GMIME_OBJECT(msg), "X-Tuimail-Origin");
+	out->origin = h ? mime_decode_header(h) : NULL;
+	compose_keep_attachments(g_mime_message_get_mime_part(msg), &atts, 0);
+	out->att = atts.att;
+	out->n_att = atts.n_att;
+	g_object_unref(msg);
+	return 0;
+}
+
+/* Frees what d holds and leaves it empty. */
+void
+compose_draft_free(struct compose_draft *d)
+{
+	size_t i;
+
+	free(d->to);
+	free(d->cc);
+	free(d->bcc);
+	free(d->subject);
+	free(d->body);
+	free(d->in_reply_to);
+	free(d->references);
+	free(d->origin);
+	for (i = 0; i < d->n_att; i++) {
+		free(d->att[i].filename);
+		free(d->att[i].type);
+		free(d->att[i].data);
+	}
+	free(d->att);
+	memset(d, 0, sizeof(*d));
 }

@@ -680,6 +680,60 @@ out:
 }
 
 /*
+ * The HIGHESTMODSEQ of mailbox now (STATUS (HIGHESTMODSEQ), CONDSTORE),
+ * into *modseq: where flag changes were seen up to, so that the next
+ * UID FETCH CHANGEDSINCE asks only for what is newer. Returns 0, or -1
+ * (also without CONDSTORE).
+ */
+int
+imap_status_modseq(struct imap_conn *c, const char *mailbox,
+		   uint64_t *modseq)
+{
+	struct mailimap_status_att_list *atts;
+	struct mailimap_mailbox_data_status *st = NULL;
+	struct mailimap_status_info *info;
+	struct mailimap_condstore_status_info *cs;
+	clistiter *it;
+	int r, rc = -1;
+
+	*modseq = 0;
+	if (!imap_has_capability(c, "CONDSTORE"))
+		return err_set("'%s' has no CONDSTORE", c->host);
+	atts = mailimap_status_att_list_new_empty();
+	if (!atts || mailimap_status_att_list_add(
+			     atts, MAILIMAP_STATUS_ATT_HIGHESTMODSEQ))
+		fatal("out of memory");
+	r = mailimap_status(c->imap, mailbox, atts, &st);
+	if (r != MAILIMAP_NO_ERROR) {
+		imap_fail(c, r, "STATUS");
+		goto out;
+	}
+	for (it = st->st_info_list ? clist_begin(st->st_info_list) : NULL; it;
+	     it = clist_next(it)) {
+		info = clist_content(it);
+		if (!info->st_ext_data ||
+		    info->st_ext_data->ext_extension->ext_id !=
+			    MAILIMAP_EXTENSION_CONDSTORE ||
+		    info->st_ext_data->ext_type !=
+			    MAILIMAP_CONDSTORE_TYPE_STATUS_INFO)
+			continue;
+		cs = info->st_ext_data->ext_data;
+		*modseq = cs->cs_highestmodseq_value;
+	}
+	if (!*modseq) {
+		err_set("'%s' left out HIGHESTMODSEQ in STATUS of '%s'",
+			c->host, mailbox);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (st)
+		mailimap_mailbox_data_status_free(st);
+	mailimap_status_att_list_free(atts);
+	return rc;
+}
+
+/*
  * Ends the session: LOGOUT when the connection still works, then frees
  * everything. NULL is fine.
  */
@@ -1423,6 +1477,51 @@ imap_sort(struct imap_conn *c, enum imap_sort_key key, int reverse,
 		}
 	*uids = u;
 	*n = count;
+	return 0;
+}
+
+/*
+ * UID SEARCH on the selected folder with criteria as
+ * search_imap_criteria() writes them ("CHARSET UTF-8 ...", 8-bit strings
+ * as LITERAL+ literals). On success *uids (n of them, ascending, NULL
+ * when none) is the caller's to free().
+ */
+int
+imap_search(struct imap_conn *c, const char *criteria, uint32_t **uids,
+	    size_t *n)
+{
+	struct mailimap_response_info *info;
+	struct buf cmd = BUF_INIT;
+	clistiter *it;
+	uint32_t *u = NULL;
+	size_t count = 0, i = 0;
+	int rc;
+
+	*uids = NULL;
+	*n = 0;
+	/* Without LITERAL+ a literal waits for a continuation we never read. */
+	if (strchr(criteria, '\n') && !imap_has_capability(c, "LITERAL+"))
+		return err_set("'%s' cannot search for 8-bit text (no "
+			       "LITERAL+)", c->host);
+	buf_addf(&cmd, "UID SEARCH %s", criteria);
+	rc = imap_command(c, "UID SEARCH", cmd.buf);
+	buf_release(&cmd);
+	if (rc < 0)
+		return -1;
+	info = c->imap->imap_response_info;
+	if (info && info->rsp_search_result)
+		count = (size_t)clist_count(info->rsp_search_result);
+	if (count) {
+		u = malloc(count * sizeof(*u));
+		if (!u)
+			fatal("out of memory");
+		for (it = clist_begin(info->rsp_search_result);
+		     it && i < count; it = clist_next(it))
+			u[i++] = *(uint32_t *)clist_content(it);
+		qsort(u, i, sizeof(*u), imap_uid_cmp);
+	}
+	*uids = u;
+	*n = i;
 	return 0;
 }
 
@@ -2474,6 +2573,18 @@ imap_noop(struct imap_conn *c, uint32_t *exists)
 }
 
 /*
+ * A liveness probe: NOOP, without taking the EXPUNGE count that
+ * imap_noop() hands to mailbox_refresh() (what the server reports during
+ * it is still counted for the next imap_noop()). Returns 0 when the
+ * server answered, or -1.
+ */
+int
+imap_alive(struct imap_conn *c)
+{
+	return imap_check(c, mailimap_noop(c->imap), "NOOP");
+}
+
+/*
  * Starts IDLE on the open folder. Until imap_idle_done() the caller only
  * waits for imap_idle_fd() to become readable (or for its own time-out:
  * end IDLE within 29 minutes). Returns 0, or -1 (also when the server has
@@ -2545,4 +2656,60 @@ imap_idle_done(struct imap_conn *c, int *changed)
 		   (info && info->rsp_fetch_list &&
 		    clist_count(info->rsp_fetch_list) > 0);
 	return 0;
+}
+
+/* ---- The composer's writes to folders that need not be open (issue 5). */
+
+/*
+ * Appends the message raw[0..len) (CRLF line ends) to folder with the
+ * flags bits set. *uid (when not NULL) gets its UID where the server has
+ * UIDPLUS, else 0. The open folder stays selected. Returns 0 or -1.
+ */
+int
+imap_append(struct imap_conn *c, const char *folder, uint32_t flags,
+	    const char *raw, size_t len, uint32_t *uid)
+{
+	struct mailimap_flag_list *fl = imap_flag_list(flags);
+	uint32_t validity = 0, got = 0;
+	int r;
+
+	if (imap_has_capability(c, "UIDPLUS"))
+		r = mailimap_uidplus_append(c->imap, folder, fl, NULL, raw, len,
+					    &validity, &got);
+	else
+		r = mailimap_append(c->imap, folder, fl, NULL, raw, len);
+	mailimap_flag_list_free(fl);
+	if (uid)
+		*uid = got;
+	if (imap_check(c, r, "APPEND") < 0)
+		return err_prefix("cannot save the message in '%s'", folder);
+	return 0;
+}
+
+/*
+ * Removes message uid from folder (a draft replaced by a newer copy):
+ * selects folder, marks it \Deleted and expunges it with UID EXPUNGE
+ * (without UIDPLUS it stays marked, as a plain EXPUNGE would take other
+ * messages with it), then selects reselect again when it is not NULL, so
+ * that the open folder stays open. Returns 0 or -1.
+ */
+int
+imap_remove_in(struct imap_conn *c, const char *folder, uint32_t uid,
+	       const char *reselect)
+{
+	struct imap_mailbox_info info;
+	int rc = -1;
+
+	if (imap_select(c, folder, 0, &info) < 0)
+		goto out;
+	if (imap_store_flags(c, &uid, 1, IMAP_FLAG_DELETED, 1) < 0)
+		goto out;
+	if (imap_has_capability(c, "UIDPLUS") &&
+	    imap_each_chunk(c, &uid, 1, imap_expunge_op, NULL) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (reselect && imap_select(c, reselect, 0, &info) < 0)
+		rc = -1;
+	return rc;
 }

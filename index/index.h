@@ -46,6 +46,8 @@ int imap_open(struct imap_conn **out, const struct imap_params *p);
 int imap_login(struct imap_conn *c, const char *user, const char *pass);
 int imap_status(struct imap_conn *c, const char *mailbox, unsigned *messages,
 		unsigned *unseen);
+int imap_status_modseq(struct imap_conn *c, const char *mailbox,
+		       uint64_t *modseq);
 void imap_close(struct imap_conn *c);
 
 int imap_check_login(const struct imap_params *p, const char *user,
@@ -142,6 +144,8 @@ int imap_select(struct imap_conn *c, const char *folder, int readonly,
 		struct imap_mailbox_info *out);
 int imap_sort(struct imap_conn *c, enum imap_sort_key key, int reverse,
 	      enum imap_limit limit, uint32_t **uids, size_t *n);
+int imap_search(struct imap_conn *c, const char *criteria, uint32_t **uids,
+		size_t *n);
 int imap_thread(struct imap_conn *c, enum imap_limit limit,
 		struct imap_thread_row **rows, size_t *n);
 int imap_fetch_envelopes(struct imap_conn *c, const uint32_t *uids,
@@ -156,12 +160,18 @@ int imap_store_flags(struct imap_conn *c, const uint32_t *uids, size_t n,
 int imap_copy(struct imap_conn *c, const uint32_t *uids, size_t n,
 	      const char *dest, int move);
 int imap_expunge(struct imap_conn *c, const uint32_t *uids, size_t n);
+/* The composer's drafts and Sent copies (issue 5). */
+int imap_append(struct imap_conn *c, const char *folder, uint32_t flags,
+		const char *raw, size_t len, uint32_t *uid);
+int imap_remove_in(struct imap_conn *c, const char *folder, uint32_t uid,
+		   const char *reselect);
 int imap_folder_create(struct imap_conn *c, const char *name);
 int imap_folder_rename(struct imap_conn *c, const char *from,
 		       const char *to);
 int imap_folder_delete(struct imap_conn *c, const char *name);
 int imap_quota(struct imap_conn *c, uint64_t *used_kb, uint64_t *limit_kb);
 int imap_noop(struct imap_conn *c, uint32_t *exists);
+int imap_alive(struct imap_conn *c);
 int imap_idle_start(struct imap_conn *c);
 int imap_idle_fd(struct imap_conn *c);
 int imap_idle_done(struct imap_conn *c, int *changed);
@@ -192,6 +202,8 @@ int cache_set_flags(struct cache *c, const char *folder, uint32_t uid,
 		    uint32_t flags);
 int cache_forget(struct cache *c, const char *folder, const uint32_t *uids,
 		 size_t n);
+int cache_change_flags(struct cache *c, const char *folder,
+		       const uint32_t *uids, size_t n, uint32_t bits, int add);
 int cache_setting_get(struct cache *c, const char *key, struct buf *out);
 int cache_setting_set(struct cache *c, const char *key, const char *value);
 /*
@@ -242,6 +254,16 @@ int mailbox_reorder(struct mailbox *m, const struct mailbox_opts *o);
 int mailbox_refresh(struct mailbox *m, int *changed);
 int mailbox_set_flags(struct mailbox *m, size_t i, uint32_t flags, int add);
 int mailbox_find_uid(const struct mailbox *m, uint32_t uid, size_t *i);
+/*
+ * What the session itself did to the open folder, applied in place with
+ * no new UID SORT: mailbox_remove_uids() after its own EXPUNGE or MOVE
+ * (the UIDs gone; their EXPUNGE responses are not taken for another
+ * client's by mailbox_refresh()), mailbox_note_flags() after its own
+ * STORE on messages whose rows may not be fetched (mark all read).
+ */
+int mailbox_remove_uids(struct mailbox *m, const uint32_t *uids, size_t n);
+int mailbox_note_flags(struct mailbox *m, const uint32_t *uids, size_t n,
+		       uint32_t flags, int add);
 
 /*
  * ---- MIME (mime.c, html.c): a raw message rendered for the pager. GMime
@@ -371,6 +393,13 @@ struct compose_msg {
 	const char *msgid_domain; /* NULL: the domain of from_addr */
 	const char *message_id;	  /* NULL: a new random one */
 	int64_t date;		  /* Unix seconds; 0: now */
+	/*
+	 * A draft: To, Cc and Bcc are kept as typed (X-Tuimail-To, -Cc,
+	 * -Bcc) even when they do not parse, Bcc is written, no recipient
+	 * is needed, and the text is kept exactly (not flowed).
+	 */
+	int draft;
+	const char *origin; /* draft: X-Tuimail-Origin, or NULL */
 };
 
 /* A built message; everything owned, freed by compose_out_free(). */
@@ -427,6 +456,23 @@ void compose_out_free(struct compose_out *o);
 int compose_start(const char *raw, size_t len,
 		  const struct compose_start_opts *o, struct compose_start *out);
 void compose_start_free(struct compose_start *s);
+
+/*
+ * A draft read back for the composer (compose_draft_parse()); everything
+ * owned, freed by compose_draft_free(). origin is what the composer
+ * keeps about the message replied to or forwarded ("answered 42 INBOX"),
+ * or NULL.
+ */
+struct compose_draft {
+	char *to, *cc, *bcc, *subject, *body;
+	char *in_reply_to, *references, *origin;
+	struct compose_attachment *att;
+	size_t n_att;
+};
+
+int compose_draft_parse(const char *raw, size_t len,
+			struct compose_draft *out);
+void compose_draft_free(struct compose_draft *d);
 
 int compose_parse_addresses(const char *text, enum compose_field field,
 			    struct compose_addr_list *out,

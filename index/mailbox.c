@@ -13,7 +13,11 @@
  * (it is still written). The order itself is kept in the cache too,
  * under the state SELECT reported, so that a folder opened again without
  * changes needs no UID SORT: on 100,000 messages Dovecot's sort alone
- * takes about 100 ms.
+ * takes about 100 ms. What the session does itself (a move, an expunge,
+ * a STORE on many messages) and new mail in arrival order change the
+ * order in place (mailbox_remove_uids(), mailbox_note_flags(), the new
+ * UIDs from UIDNEXT on), and the order is stored again under the new
+ * state; flag changes are asked for from the MODSEQ last seen.
  *
  * One mailbox per IMAP session: it assumes its folder stays selected.
  */
@@ -40,6 +44,9 @@ struct mailbox {
 	struct imap_thread_row *thread; /* owned: rows when threaded */
 	size_t n;		/* rows */
 	void *envs;		/* tsearch() tree of owned imap_envelope */
+	unsigned own_expunged;	/* EXPUNGEs of our own, not yet noticed */
+	enum imap_sort_key key;	/* the key the order was made with */
+	int threaded;		/* the order is UID THREAD's */
 };
 
 /* One flag change, for the cache. */
@@ -338,6 +345,45 @@ mailbox_order_cached(struct mailbox *m, const char *how,
 }
 
 /*
+ * Stores the current order in the cache under the folder's state, after
+ * it changed in place (rows removed, new mail added); when the state is
+ * not known well enough the cache just keeps no order for it.
+ */
+static void
+mailbox_order_store(struct mailbox *m)
+{
+	struct imap_mailbox_info state;
+	int threaded = m->threaded;
+	char how[64];
+
+	/* A limited order depends on flags, which move on without it. */
+	if (m->opts.limit != IMAP_LIMIT_ALL ||
+	    !mailbox_order_state(m, &m->opts, &state))
+		return;
+	mailbox_how(&m->opts, threaded, m->key, how, sizeof(how));
+	if (cache_order_put(m->cache, m->folder, how, &state,
+			    threaded ? (void *)m->thread : (void *)m->uids,
+			    m->n * (threaded ? sizeof(*m->thread)
+					     : sizeof(*m->uids))) < 0)
+		mailbox_cache_failed(m);
+}
+
+/* The highest UID among the rows, 0 for none. */
+static uint32_t
+mailbox_max_uid(const struct mailbox *m)
+{
+	uint32_t max = 0, u;
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		u = mailbox_uid(m, i);
+		if (u > max)
+			max = u;
+	}
+	return max;
+}
+
+/*
  * Asks the server for the order o describes, or takes it from the cache
  * when the folder has not changed since it was stored there, and puts it
  * in place of the current one (which stays when this fails). Threads need
@@ -389,6 +435,8 @@ done:
 	m->thread = rows;
 	m->n = n;
 	m->opts = *o;
+	m->key = key;
+	m->threaded = threaded;
 	return 0;
 }
 
@@ -578,8 +626,11 @@ mailbox_flag_seen(uint32_t uid, uint32_t flags, void *arg)
 }
 
 /*
- * Brings flags up to date: with CONDSTORE those changed since the
- * folder's MODSEQ at open, without it a refetch of the rows in memory.
+ * Brings flags up to date: with CONDSTORE those changed since the MODSEQ
+ * last seen (at open, then at each refresh: STATUS HIGHESTMODSEQ first,
+ * so that what changes meanwhile is asked again next time, never lost),
+ * without it a refetch of the rows in memory. The cache then holds the
+ * flags as of that MODSEQ.
  */
 static int
 mailbox_refresh_flags(struct mailbox *m, int *changed)
@@ -587,10 +638,16 @@ mailbox_refresh_flags(struct mailbox *m, int *changed)
 	struct mailbox_flag_pass p = { .m = m };
 	struct imap_envelope *e = NULL, *have;
 	uint32_t *uids = NULL;
+	uint64_t now = 0;
 	size_t i, n = 0, j, k;
 	int rc = -1;
 
 	if (m->info.highestmodseq) {
+		if (imap_status_modseq(m->imap, m->folder, &now) < 0) {
+			if (imap_alive(m->imap) < 0)
+				goto out;
+			now = 0; /* refused: ask from the old MODSEQ again */
+		}
 		if (imap_fetch_flags(m->imap, m->info.highestmodseq,
 				     mailbox_flag_seen, &p) < 0)
 			goto out;
@@ -620,6 +677,12 @@ mailbox_refresh_flags(struct mailbox *m, int *changed)
 	}
 	if (mailbox_cache_flags(m, &p.ch) < 0)
 		mailbox_cache_failed(m);
+	if (now > m->info.highestmodseq) {
+		m->info.highestmodseq = now;
+		if (m->cache && m->trust_cache &&
+		    cache_folder_set_modseq(m->cache, m->folder, now) < 0)
+			mailbox_cache_failed(m);
+	}
 	*changed |= p.changed;
 	rc = 0;
 out:
@@ -658,29 +721,96 @@ mailbox_forget_gone(struct mailbox *m, uint32_t *old, size_t n)
 }
 
 /*
+ * New mail in an arrival order of every message: the new UIDs (UID
+ * SEARCH from UIDNEXT on) go at the end, or at the top when reversed,
+ * with no new order from the server. Returns 1 when done so, 0 when the
+ * order must be made again, -1 on error.
+ */
+static int
+mailbox_add_new(struct mailbox *m, uint32_t exists)
+{
+	uint32_t *got = NULL, *uids;
+	size_t n = 0, k = 0, i, add;
+	char crit[32];
+	int rc = 0;
+
+	if (m->threaded || m->key != IMAP_SORT_ARRIVAL ||
+	    m->opts.limit != IMAP_LIMIT_ALL || !m->state_known ||
+	    !m->info.uidnext || exists <= m->info.exists)
+		return 0;
+	add = exists - m->info.exists;
+	snprintf(crit, sizeof(crit), "UID %u:*", m->info.uidnext);
+	if (imap_search(m->imap, crit, &got, &n) < 0)
+		return -1;
+	/* "n:*" names the last message even when its UID is below n. */
+	for (i = 0; i < n; i++)
+		if (got[i] >= m->info.uidnext)
+			got[k++] = got[i];
+	if (k != add)
+		goto out;
+	uids = realloc(m->uids, (m->n + k) * sizeof(*uids));
+	if (!uids)
+		fatal("out of memory");
+	if (m->opts.reverse) {
+		memmove(uids + k, uids, m->n * sizeof(*uids));
+		for (i = 0; i < k; i++)
+			uids[i] = got[k - 1 - i];
+	} else {
+		memcpy(uids + m->n, got, k * sizeof(*uids));
+	}
+	m->uids = uids;
+	m->n += k;
+	m->info.uidnext = got[k - 1] + 1;
+	m->info.exists = exists;
+	mailbox_order_store(m);
+	log_debug("mailbox: %zu new in '%s' added in place", k, m->folder);
+	rc = 1;
+out:
+	free(got);
+	return rc;
+}
+
+/*
  * Asks the server what changed (NOOP, which also reports what came
  * during IDLE): flag changes (CONDSTORE, or a refetch of the rows in
- * memory), and when messages came or went a new order, forgetting the
- * envelopes of expunged messages. *changed is 1 when the rows changed.
+ * memory), and when messages came or went the new ones (in place for an
+ * arrival order) or a new order, forgetting the envelopes of expunged
+ * messages. EXPUNGEs that mailbox_remove_uids() already applied do not
+ * count. UIDNEXT is brought forward past the newest UID, so that the
+ * order can still be cached. *changed is 1 when the rows changed.
  * Returns 0 or -1.
  */
 int
 mailbox_refresh(struct mailbox *m, int *changed)
 {
-	uint32_t exists, *old = NULL;
+	uint32_t exists, *old = NULL, max;
 	size_t n_old = m->n, i;
-	int expunges, rc = -1;
+	int expunges, r, rc = -1;
 
 	*changed = 0;
 	expunges = imap_noop(m->imap, &exists);
 	if (expunges < 0)
 		return -1;
+	if ((unsigned)expunges >= m->own_expunged) {
+		expunges -= (int)m->own_expunged;
+	} else {
+		/* Fewer than we removed: someone else removed ours first. */
+		expunges = 0;
+	}
+	m->own_expunged = 0;
 	if (mailbox_refresh_flags(m, changed) < 0)
 		return -1;
 	if (!expunges && exists == m->info.exists)
 		return 0;
-	/* UIDNEXT is unknown now: no order is cached until the next open. */
-	m->state_known = 0;
+	if (!expunges) {
+		r = mailbox_add_new(m, exists);
+		if (r < 0)
+			return -1;
+		if (r > 0) {
+			*changed = 1;
+			return 0;
+		}
+	}
 	if (m->opts.limit == IMAP_LIMIT_ALL && n_old) {
 		old = malloc(n_old * sizeof(*old));
 		if (!old)
@@ -688,16 +818,91 @@ mailbox_refresh(struct mailbox *m, int *changed)
 		for (i = 0; i < n_old; i++)
 			old[i] = mailbox_uid(m, i);
 	}
+	/* Not cached under a state that is no longer the folder's. */
+	m->state_known = 0;
 	if (mailbox_order(m, &m->opts) < 0)
 		goto out;
 	if (old)
 		mailbox_forget_gone(m, old, n_old);
 	m->info.exists = exists;
+	/*
+	 * A listing of every message holds the newest: UIDNEXT is at least
+	 * one past it (a message that came and went already may put it
+	 * higher, which only makes the cached order miss).
+	 */
+	if (m->opts.limit == IMAP_LIMIT_ALL && m->n == exists) {
+		max = mailbox_max_uid(m);
+		if (max >= m->info.uidnext)
+			m->info.uidnext = max + 1;
+		m->state_known = 1;
+		mailbox_order_store(m);
+	}
 	*changed = 1;
 	rc = 0;
 out:
 	free(old);
 	return rc;
+}
+
+/*
+ * The session expunged or moved away the n messages in uids: their rows
+ * go (threads are asked of the server again, as their shape changes),
+ * their envelopes leave memory and cache, and EXISTS goes down. Returns 0
+ * or -1 (only a new UID THREAD can fail).
+ */
+int
+mailbox_remove_uids(struct mailbox *m, const uint32_t *uids, size_t n)
+{
+	uint32_t *gone;
+	size_t i, k = 0;
+
+	if (!n)
+		return 0;
+	gone = malloc(n * sizeof(*gone));
+	if (!gone)
+		fatal("out of memory");
+	memcpy(gone, uids, n * sizeof(*gone));
+	qsort(gone, n, sizeof(*gone), mailbox_uid_cmp);
+	m->own_expunged += (unsigned)n;
+	m->info.exists = m->info.exists > n ? m->info.exists - (uint32_t)n : 0;
+	for (i = 0; i < n; i++)
+		mailbox_env_drop(m, gone[i]);
+	if (m->cache && cache_forget(m->cache, m->folder, gone, n) < 0)
+		mailbox_cache_failed(m);
+	if (m->threaded) {
+		free(gone);
+		return mailbox_order(m, &m->opts);
+	}
+	for (i = 0; i < m->n; i++)
+		if (!bsearch(&m->uids[i], gone, n, sizeof(*gone),
+			     mailbox_uid_cmp))
+			m->uids[k++] = m->uids[i];
+	m->n = k;
+	free(gone);
+	mailbox_order_store(m);
+	return 0;
+}
+
+/*
+ * The session stored flags (add, or cleared them) on the n messages in
+ * uids: the envelopes in memory and the cache's rows follow. Returns 0.
+ */
+int
+mailbox_note_flags(struct mailbox *m, const uint32_t *uids, size_t n,
+		   uint32_t flags, int add)
+{
+	struct imap_envelope *e;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		e = mailbox_env(m, uids[i]);
+		if (e)
+			e->flags = add ? e->flags | flags : e->flags & ~flags;
+	}
+	if (m->cache &&
+	    cache_change_flags(m->cache, m->folder, uids, n, flags, add) < 0)
+		mailbox_cache_failed(m);
+	return 0;
 }
 
 /*

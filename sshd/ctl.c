@@ -52,6 +52,8 @@ struct ctl_cmd {
 
 static const struct ctl_cmd *ctl_current;
 
+static int ctl_usage(void);
+
 static int
 ctl_fail(void)
 {
@@ -245,6 +247,57 @@ ctl_account_unsuspend(struct ctl *c, struct ctl_opts *o)
 	if (acct_account_set_active(&c->acct, o->args[0], 1) < 0)
 		return ctl_fail();
 	printf("unsuspended %s\n", o->args[0]);
+	return CTL_OK;
+}
+
+/*
+ * The pane's bulk actions: quota (--quota N), suspend, unsuspend or
+ * delete for the addresses on standard input, one a line. Each account
+ * is its own transaction and audit row, as in the pane; the first error
+ * stops the run and says how many were done.
+ */
+static int
+ctl_account_bulk(struct ctl *c, struct ctl_opts *o)
+{
+	const char *action = o->args[0];
+	int del = !strcmp(action, "delete"), quota = !strcmp(action, "quota");
+	char line[ACCT_EMAIL_MAX + 8];
+	size_t len;
+	int n = 0, rc = 0;
+
+	if (!del && !quota && strcmp(action, "suspend") &&
+	    strcmp(action, "unsuspend"))
+		return ctl_usage();
+	if (quota && !o->have_quota) {
+		err_set("bulk quota needs --quota N");
+		return ctl_fail();
+	}
+	if (del && !c->conf.dovecot_passdb) {
+		err_set("accounts live on an external server "
+			"([admin] dovecot_passdb = no): delete them there");
+		return ctl_fail();
+	}
+	while (rc == 0 && fgets(line, sizeof(line), stdin)) {
+		len = strcspn(line, "\r\n");
+		line[len] = '\0';
+		if (!len)
+			continue;
+		if (quota)
+			rc = acct_account_edit(&c->acct, line, NULL,
+					       o->quota_mb, -1);
+		else if (del)
+			rc = acct_account_del(&c->acct, line);
+		else
+			rc = acct_account_set_active(
+				&c->acct, line, strcmp(action, "suspend") != 0);
+		n += rc == 0;
+	}
+	printf("%s: %d account%s%s\n", action, n, n == 1 ? "" : "s",
+	       del && n ? "; their mail stays on disk" : "");
+	if (rc < 0) {
+		err_prefix("%s stopped after %d", action, n);
+		return ctl_fail();
+	}
 	return CTL_OK;
 }
 
@@ -639,6 +692,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "account", "edit", 1, "qn", 1, 'e', ctl_account_edit,
 	  "account edit EMAIL [--name NAME] [--quota MB]" },
 	{ "account", "del", 1, "", 1, 'e', ctl_account_del, "account del EMAIL" },
+	{ "account", "bulk", 1, "q", 1, 0, ctl_account_bulk,
+	  "account bulk quota|suspend|unsuspend|delete [--quota N] <EMAILS" },
 	{ "account", "show", 1, "", 1, 'e', ctl_account_show, "account show EMAIL" },
 	{ "account", "list", 0, "ds", 1, 0, ctl_account_list,
 	  "account list [--domain D] [--search TEXT]" },

@@ -4,9 +4,12 @@
  * one transaction with its audit row, and answered with DOOR_OK,
  * DOOR_ROWS or DOOR_ERROR. Refusals of admin requests are audited too.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "crypto.h"
@@ -96,7 +99,84 @@ door_status(const struct acct_account *a)
 struct door_page {
 	struct door_rows *t;
 	uint64_t offset, limit, seen;
+	const struct conf *conf;
 };
+
+/*
+ * Adds up the sizes of the messages in one Maildir folder's cur/ and
+ * new/ into *bytes.
+ */
+static void
+door_sum_folder(const char *dir, int64_t *bytes)
+{
+	static const char *const sub[] = { "cur", "new" };
+	char path[4096];
+	struct dirent *de;
+	struct stat st;
+	size_t i;
+	DIR *d;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sub[i]);
+		if ((d = opendir(path)) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			if (fstatat(dirfd(d), de->d_name, &st,
+				    AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(st.st_mode))
+				*bytes += st.st_size;
+		}
+		closedir(d);
+	}
+}
+
+/*
+ * The bytes in use of an account that has not logged in yet (so no
+ * session wrote its GETQUOTAROOT figure): the sum of Dovecot's
+ * maildirsize lines, or, without that file, of the message files of the
+ * Maildir and its folders. 0 when there is no Maildir under root.
+ */
+static int64_t
+door_maildir_usage(const char *root, const char *email)
+{
+	const char *at = strrchr(email, '@');
+	char maildir[2048], path[4096], line[128];
+	long long size, count;
+	int64_t bytes = 0;
+	struct dirent *de;
+	FILE *f;
+	DIR *d;
+
+	if (at == NULL || strstr(email, "..") || strchr(email, '/'))
+		return 0;
+	snprintf(maildir, sizeof(maildir), "%s/%s/%.*s/Maildir", root, at + 1,
+		 (int)(at - email), email);
+	snprintf(path, sizeof(path), "%s/maildirsize", maildir);
+	if ((f = fopen(path, "r")) != NULL) {
+		/* The first line is the quota itself; then "bytes count". */
+		if (fgets(line, sizeof(line), f))
+			while (fgets(line, sizeof(line), f))
+				if (sscanf(line, "%lld %lld", &size,
+					   &count) == 2)
+					bytes += size;
+		fclose(f);
+		return bytes > 0 ? bytes : 0;
+	}
+	if ((d = opendir(maildir)) == NULL)
+		return 0;
+	door_sum_folder(maildir, &bytes);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.' || !strcmp(de->d_name, ".") ||
+		    !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", maildir, de->d_name);
+		door_sum_folder(path, &bytes);
+	}
+	closedir(d);
+	return bytes;
+}
 
 static int
 door_account_row(const struct acct_account *a, void *arg)
@@ -104,11 +184,14 @@ door_account_row(const struct acct_account *a, void *arg)
 	struct door_page *pg = arg;
 	char quota[24], usage[24], sync[24];
 	const char *cells[8];
+	int64_t used = a->usage_bytes;
 
 	if (pg->seen++ < pg->offset || pg->t->rows >= pg->limit)
 		return 0;
+	if (!a->last_login && !used && pg->conf && *pg->conf->maildir_root)
+		used = door_maildir_usage(pg->conf->maildir_root, a->email);
 	snprintf(quota, sizeof(quota), "%ld", a->quota_mb);
-	snprintf(usage, sizeof(usage), "%lld", (long long)a->usage_bytes);
+	snprintf(usage, sizeof(usage), "%lld", (long long)used);
 	snprintf(sync, sizeof(sync), "%lld", (long long)a->last_sync);
 	cells[0] = a->email;
 	cells[1] = a->domain;
@@ -189,13 +272,52 @@ door_bulk(struct door_identity *id, struct door_req *r, struct buf *said)
 	return 0;
 }
 
+static void
+door_info_row(struct door_rows *rows, const char *name, const char *value)
+{
+	const char *cells[2] = { name, value };
+
+	door_rows_add(rows, cells);
+}
+
+/*
+ * DOOR_ACCOUNT_INFO: what this session's account and the door's mode
+ * allow, as name/value rows (door_proto.h), so that the UI hides what
+ * the door would refuse and says why.
+ */
+static int
+door_info(struct door_identity *id, struct door_rows *rows)
+{
+	const struct conf *c = id->conf;
+	struct acct_account ac;
+	int rc, admin;
+
+	door_rows_init(rows, 2);
+	rc = acct_account_get(id->acct, id->email, &ac);
+	if (rc < 0)
+		return -1;
+	door_info_row(rows, DOOR_INFO_TOTP,
+		      rc > 0 && ac.totp_enabled ? "1" : "0");
+	explicit_bzero(&ac, sizeof(ac));
+	door_info_row(rows, DOOR_INFO_REQUIRE_2FA, c->require_2fa ? "1" : "0");
+	door_info_row(rows, DOOR_INFO_PASSDB, c->dovecot_passdb ? "1" : "0");
+	door_info_row(rows, DOOR_INFO_PANEL, conf_panel_mode(c) ? "1" : "0");
+	admin = door_may_admin(id) == 0;
+	/* Where the Maildirs are is the admins' business only. */
+	door_info_row(rows, DOOR_INFO_MAILDIR, admin ? c->maildir_root : "");
+	door_info_row(rows, DOOR_INFO_ADMIN, admin ? "1" : "0");
+	door_info_row(rows, DOOR_INFO_WHY, admin ? "" : err_msg());
+	rows->total = rows->rows;
+	return 0;
+}
+
 /* Runs one decoded request; fills said or rows. 0 or -1 with a message. */
 static int
 door_run_req(struct door_identity *id, struct door_req *r, struct buf *said,
 	     struct door_rows *rows, int *has_rows)
 {
 	struct acct_filter f = { NULL, NULL };
-	struct door_page pg = { rows, 0, 0, 0 };
+	struct door_page pg = { rows, 0, 0, 0, id->conf };
 	char codes[ACCT_RECOVERY_CODES][ACCT_RECOVERY_LEN];
 	struct acct_account ac;
 	struct buf uri = BUF_INIT;
@@ -240,9 +362,15 @@ door_run_req(struct door_identity *id, struct door_req *r, struct buf *said,
 		    door_confirm(id, r->s[1].buf) < 0 ||
 		    acct_account_del(id->acct, r->s[0].buf) < 0)
 			return -1;
-		buf_addf(said, "deleted %s; its mail stays on disk%s%s",
-			 r->s[0].buf, *id->conf->maildir_root ? " under " : "",
-			 id->conf->maildir_root);
+		buf_addf(said, "deleted %s; its mail stays on disk",
+			 r->s[0].buf);
+		if (*id->conf->maildir_root && strrchr(r->s[0].buf, '@')) {
+			const char *at = strrchr(r->s[0].buf, '@');
+
+			buf_addf(said, " under %s/%s/%.*s/Maildir",
+				 id->conf->maildir_root, at + 1,
+				 (int)(at - r->s[0].buf), r->s[0].buf);
+		}
 		return 0;
 	case DOOR_ADMIN_TOTP_RESET:
 		if (acct_totp_disable(id->acct, r->s[0].buf) < 0)
@@ -326,6 +454,13 @@ door_run_req(struct door_identity *id, struct door_req *r, struct buf *said,
 		    acct_recovery_new(id->acct, id->email, codes) < 0)
 			return -1;
 		explicit_bzero(id->totp_pending, sizeof(id->totp_pending));
+		/*
+		 * The code that proved the secret is spent: a login must not
+		 * take it again (someone watching the screen saw it typed).
+		 */
+		if (acct_account_get(id->acct, id->email, &ac) > 0)
+			acct_second_factor(id->acct, &ac, r->s[0].buf);
+		explicit_bzero(&ac, sizeof(ac));
 		goto codes;
 	case DOOR_TOTP_DISABLE:
 	case DOOR_RECOVERY_NEW:
@@ -356,6 +491,9 @@ door_run_req(struct door_identity *id, struct door_req *r, struct buf *said,
 			return -1;
 		buf_adds(said, "usage stored");
 		return 0;
+	case DOOR_ACCOUNT_INFO:
+		*has_rows = 1;
+		return door_info(id, rows);
 	default:
 		return err_set("unknown request %u", r->type);
 	}

@@ -18,6 +18,8 @@
 #define APP_IDLE_AFTER_MS 400
 /* The longest slice of background work between two looks at the keys. */
 #define APP_BACKGROUND_MS 30
+/* No background work until the keys have paused this long. */
+#define APP_BACKGROUND_QUIET_MS 150
 
 /* The sidebar's width for a screen cols wide, 0 for none. */
 static int
@@ -261,8 +263,16 @@ app_add_kb(struct buf *b, uint64_t kb)
 		buf_addf(b, "%.1fG", (double)kb / (1024 * 1024));
 }
 
-/* The parts of the status bar's left side, least needed last. */
-enum app_part { APP_WHO, APP_STATE, APP_BG, APP_QUOTA, APP_ORDER, APP_PARTS };
+/* The parts of the status bar's left side, in their order. */
+enum app_part {
+	APP_WHO,
+	APP_UNREAD,
+	APP_STATE,
+	APP_BG,
+	APP_QUOTA,
+	APP_ORDER,
+	APP_PARTS
+};
 
 /*
  * The last row: account, folder and position, connection state, quota
@@ -273,10 +283,12 @@ static void
 app_draw_status(struct app *a, int row, int rows, int cols)
 {
 	const struct imap_folder *f = session_current_folder(a);
+	static const enum app_part drop[] = { APP_ORDER, APP_QUOTA, APP_UNREAD,
+					      APP_BG };
 	struct buf part[APP_PARTS], l = BUF_INIT, r = BUF_INIT;
 	char key[32];
-	size_t n;
-	int rw, i, keep;
+	size_t n, len = 0;
+	int rw, i;
 
 	for (i = 0; i < APP_PARTS; i++)
 		buf_init(&part[i]);
@@ -287,7 +299,7 @@ app_draw_status(struct app *a, int row, int rows, int cols)
 		n = session_count(a);
 		buf_addf(&part[APP_WHO], ": %zu/%zu", n ? a->cur + 1 : 0, n);
 		if (f)
-			buf_addf(&part[APP_WHO], " (%u unread)", f->unseen);
+			buf_addf(&part[APP_UNREAD], " (%u unread)", f->unseen);
 		buf_adds(&part[APP_ORDER], "  ");
 		app_describe_order(a, &part[APP_ORDER]);
 	} else {
@@ -320,15 +332,14 @@ app_draw_status(struct app *a, int row, int rows, int cols)
 		buf_addf(&r, " %s:quit", key);
 	buf_addch(&r, ' ');
 	rw = (int)r.len > cols ? cols : (int)r.len;
-	for (keep = APP_PARTS; keep > 1; keep--) {
-		size_t len = 0;
-
-		for (i = 0; i < keep; i++)
-			len += part[i].len;
-		if ((int)len + rw <= cols)
-			break;
+	for (i = 0; i < APP_PARTS; i++)
+		len += part[i].len;
+	/* Too long: the least needed parts go first. */
+	for (i = 0; (int)len + rw > cols && i < (int)(sizeof(drop) / sizeof(drop[0])); i++) {
+		len -= part[drop[i]].len;
+		buf_reset(&part[drop[i]]);
 	}
-	for (i = 0; i < keep; i++)
+	for (i = 0; i < APP_PARTS; i++)
 		buf_add(&l, part[i].buf, part[i].len);
 	display_text_pad(row, 0, cols - rw, TH_STATUS, l.buf, l.len);
 	display_text_pad(row, cols - rw, rw, TH_STATUS, r.buf, r.len);
@@ -509,8 +520,8 @@ int
 app_run(struct app *a)
 {
 	struct view *v;
-	long last_key = app_now_ms();
-	int k, fd, wait, busy;
+	long last_key = app_now_ms(), quiet;
+	int k, fd, wait, busy = 1;
 
 	if (app_push(a, &view_index_ops, NULL) < 0)
 		return -1;
@@ -522,14 +533,29 @@ app_run(struct app *a)
 			v->ops->idle(a, v);
 		wait = session_timeout_ms(a);
 		fd = -1;
-		/* Background work only between keys, a slice at a time. */
-		busy = background_step(a, APP_BACKGROUND_MS);
-		if (busy)
+		/*
+		 * Background work a slice at a time, and only once the keys
+		 * have paused: a run of page-downs never waits for a slice.
+		 */
+		quiet = app_now_ms() - last_key;
+		if (quiet >= APP_BACKGROUND_QUIET_MS)
+			busy = background_step(a, APP_BACKGROUND_MS);
+		if (busy && quiet >= APP_BACKGROUND_QUIET_MS)
 			wait = 0;
-		else if (app_now_ms() - last_key >= APP_IDLE_AFTER_MS)
+		else if (busy)
+			wait = (int)(APP_BACKGROUND_QUIET_MS - quiet);
+		else
+			wait = background_wait_ms(a, wait);
+		if (!busy && app_now_ms() - last_key >= APP_IDLE_AFTER_MS)
 			fd = session_idle_begin(a);
 		if (fd < 0 && (wait < 0 || wait > APP_IDLE_AFTER_MS))
 			wait = APP_IDLE_AFTER_MS;
+		if (v->ops->wake_ms) {
+			int w = v->ops->wake_ms(a, v);
+
+			if (w >= 0 && (wait < 0 || w < wait))
+				wait = w;
+		}
 		k = display_key(wait, fd);
 		if (a->idling)
 			session_idle_end(a);

@@ -61,6 +61,7 @@ struct app {
 	size_t cur;		/* the message list's current row */
 	uint64_t quota_used_kb, quota_limit_kb;
 	int have_quota;
+	int usage_sent;		/* door mode: DOOR_USAGE sent for quota_used_kb */
 	int can_idle, idling;
 	time_t next_poll, next_retry;
 	int backoff;		/* seconds before the next retry */
@@ -101,6 +102,7 @@ struct view *app_top(struct app *a);
 
 /* session.c */
 int session_start(struct app *a, const char *pass);
+int session_login(struct app *a, const char *pass, struct imap_conn **out);
 void session_end(struct app *a, int polite);
 int session_online(struct app *a);
 int session_fail(struct app *a, const char *what);
@@ -134,10 +136,29 @@ void session_save_setting(struct app *a, const char *key, long value);
  */
 int background_step(struct app *a, unsigned budget_ms);
 void background_end(struct app *a);
+/*
+ * background_wait_ms(): how long the key loop may wait for a key (wait,
+ * or less when the mirror wants to run sooner); background_changes()
+ * grows when the index may have changed; background_problem() says why
+ * there is no index ("" when there is); background_poke() asks for a
+ * folder (NULL: all) to be looked at now.
+ */
+int background_wait_ms(struct app *a, int wait);
+unsigned background_changes(struct app *a);
+const char *background_problem(struct app *a);
+void background_poke(struct app *a, const char *folder);
+
+/* main.c: the keymap and the theme, changed from the settings view. */
+const char *main_looks_name(const char *kind);
+int main_looks_set(struct app *a, const char *kind, const char *name);
+void main_looks_list(const char *kind, struct buf *names);
 
 /* prompt.c */
 int prompt_yesno(struct app *a, const char *question);
 int prompt_text(struct app *a, const char *label, struct buf *text);
+void prompt_add_utf8(struct buf *b, int cp);
+void prompt_history_add(const char *label, const char *entry);
+const char *prompt_history_entry(const char *label, size_t i);
 int prompt_choice(struct app *a, const char *question, const char *keys);
 int prompt_folder(struct app *a, const char *label, size_t *folder);
 

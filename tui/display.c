@@ -284,29 +284,87 @@ display_map_function_key(wint_t k)
 	return -1;
 }
 
-/* Reads one key if curses has one: a key code, or -1. */
+/*
+ * The UTF-8 character being read: its bytes so far and its length. The
+ * rest may not have reached the terminal yet (a paste comes in pieces
+ * cut anywhere), so it waits here across reads. Not get_wch(): in
+ * nodelay mode it drops such a start, then takes the lone continuation
+ * byte for the start of a character and swallows up to 144 bytes after
+ * it looking for the end: two lines of a paste gone.
+ */
+static unsigned char display_mb[4];
+static size_t display_mb_len, display_mb_need;
+/* A key read after a cut character, to be returned next. */
+static int display_held = -1;
+
+/* The length of the UTF-8 sequence that byte c starts, or 0. */
+static size_t
+display_utf8_len(int c)
+{
+	if (c >= 0xC2 && c <= 0xDF)
+		return 2;
+	if (c >= 0xE0 && c <= 0xEF)
+		return 3;
+	if (c >= 0xF0 && c <= 0xF4)
+		return 4;
+	return 0;
+}
+
+/*
+ * Reads one key if curses has one: a key code, or -1. Bytes come from
+ * getch() (8 bits: the terminal is CS8 without ISTRIP, as a pty and
+ * any UTF-8 terminal is) and are put together here; a byte that starts
+ * no character, or a character cut short, is one U+FFFD, and the keys
+ * after it are kept.
+ */
 static int
 display_read_key(void)
 {
-	wint_t wc;
-	int r, k;
+	uint32_t cp;
+	int k;
 
 	for (;;) {
-		r = get_wch(&wc);
-		if (r == ERR)
-			return -1;
-		display_empty_reads = 0;
-		if (r == KEY_CODE_YES) {
-			k = display_map_function_key(wc);
+		if (display_held >= 0) {
+			k = display_held;
+			display_held = -1;
+		} else {
+			k = getch();
+			if (k == ERR)
+				return -1;
+			display_empty_reads = 0;
+		}
+		if (display_mb_len && (k >= KEY_MIN || (k & 0xC0) != 0x80)) {
+			display_mb_len = 0;
+			display_held = k;
+			return 0xFFFD;
+		}
+		if (k >= KEY_MIN) {
+			k = display_map_function_key(k);
 			if (k < 0)
 				continue;
 			return k;
 		}
-		if (wc == '\n' || wc == '\r')
+		if (display_mb_len) {
+			display_mb[display_mb_len++] = (unsigned char)k;
+			if (display_mb_len < display_mb_need)
+				continue;
+			k = san_utf8_decode(display_mb, display_mb_len, &cp);
+			display_mb_len = 0;
+			return k < 0 ? 0xFFFD : (int)cp;
+		}
+		if (k >= 0x80) {
+			display_mb_need = display_utf8_len(k);
+			if (!display_mb_need)
+				return 0xFFFD;
+			display_mb[0] = (unsigned char)k;
+			display_mb_len = 1;
+			continue;
+		}
+		if (k == '\n' || k == '\r')
 			return TK_ENTER;
-		if (wc == 127)
+		if (k == 127)
 			return TK_BACKSPACE;
-		return (int)wc;
+		return k;
 	}
 }
 

@@ -21,6 +21,7 @@
  * error (shown on the screen, or on stderr before the screen exists), 2
  * a usage error. A hang-up or SIGTERM ends it quietly with status 1.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -421,6 +422,184 @@ main_load_looks(struct app *a, const struct main_start *st,
 	buf_release(&path);
 }
 
+/* main()'s start: the names of the looks in use (borrowed). */
+static struct main_start *main_looks;
+
+/* The name of the keymap ("keymaps") or theme ("themes") in use. */
+const char *
+main_looks_name(const char *kind)
+{
+	const struct buf *b = NULL;
+
+	if (main_looks)
+		b = !strcmp(kind, "keymaps") ? &main_looks->keymap
+					     : &main_looks->theme;
+	return b && b->len ? b->buf : "default";
+}
+
+/*
+ * Makes the keymap ("keymaps") or theme ("themes") called name the one
+ * in use at once; the old one stays when the new one cannot be read.
+ * Returns 0, or -1 with err_msg() set.
+ */
+int
+main_looks_set(struct app *a, const char *kind, const char *name)
+{
+	struct buf path = BUF_INIT, warnings = BUF_INIT;
+	const char *nc = getenv("NO_COLOR");
+	int keys = !strcmp(kind, "keymaps"), rc = -1;
+	struct keymap *km = NULL;
+	struct theme th;
+
+	if (main_looks == NULL)
+		return err_set("no keymap or theme can be changed yet");
+	if (main_find_file(main_looks, kind, name, keys ? ".keys" : ".theme",
+			   &path) < 0)
+		goto out;
+	if (keys) {
+		if (keymap_load(&km, path.buf, &warnings) < 0)
+			goto out;
+		keymap_free(a->km);
+		a->km = km;
+		buf_reset(&main_looks->keymap);
+		buf_adds(&main_looks->keymap, name);
+	} else {
+		theme_defaults(&th);
+		if (theme_load(&th, path.buf, &warnings) < 0)
+			goto out;
+		a->theme = th;
+		if (!strcmp(name, "mono") || (!a->door && nc && *nc))
+			theme_no_color(&a->theme);
+		display_theme(&a->theme, !strcmp(name, "mono") ||
+						 (!a->door && nc && *nc));
+		buf_reset(&main_looks->theme);
+		buf_adds(&main_looks->theme, name);
+	}
+	rc = 0;
+out:
+	buf_release(&path);
+	buf_release(&warnings);
+	return rc;
+}
+
+/* Adds name to the newline-separated list names unless it is there. */
+static void
+main_add_name(struct buf *names, const char *name, size_t len)
+{
+	const char *p = names->buf;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+
+		if ((size_t)(nl - p) == len && !strncmp(p, name, len))
+			return;
+		p = nl + 1;
+	}
+	buf_add(names, name, len);
+	buf_addch(names, '\n');
+}
+
+static int
+main_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts the lines of b (each ending in a newline). */
+static void
+main_sort_lines(struct buf *b)
+{
+	struct buf out = BUF_INIT;
+	char **lines = NULL, *p, *nl;
+	size_t n = 0, i;
+
+	for (p = b->buf; p && *p && (nl = strchr(p, '\n')); p = nl + 1) {
+		lines = reallocarray(lines, n + 1, sizeof(*lines));
+		if (lines == NULL)
+			fatal("out of memory");
+		*nl = '\0';
+		lines[n++] = p;
+	}
+	qsort(lines, n, sizeof(*lines), main_cmp_str);
+	for (i = 0; i < n; i++)
+		buf_addf(&out, "%s\n", lines[i]);
+	free(lines);
+	buf_reset(b);
+	buf_add(b, out.buf, out.len);
+	buf_release(&out);
+}
+
+/*
+ * Lists the names of the keymaps ("keymaps") or themes ("themes") found
+ * where main_find_file() looks, one a line, into names.
+ */
+void
+main_looks_list(const char *kind, struct buf *names)
+{
+	const char *ext = !strcmp(kind, "keymaps") ? ".keys" : ".theme";
+	char exe[PATH_MAX], *slash;
+	struct buf dir = BUF_INIT;
+	struct dirent *de;
+	size_t len, el = strlen(ext);
+	ssize_t n;
+	DIR *d;
+	int i;
+
+	buf_reset(names);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	if ((slash = strrchr(exe, '/')) != NULL)
+		*slash = '\0';
+	for (i = 0; i < 4; i++) {
+		buf_reset(&dir);
+		if (i == 0 && *exe)
+			buf_addf(&dir, "%s/../share/tuimail/%s", exe, kind);
+		else if (i == 1 && *exe)
+			buf_addf(&dir, "%s/../%s", exe, kind);
+		else if (i >= 2)
+			buf_addf(&dir, "%s/%s",
+				 i == 2 ? "/usr/local/share/tuimail"
+					: "/usr/share/tuimail",
+				 kind);
+		if (!dir.len || (d = opendir(dir.buf)) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			len = strlen(de->d_name);
+			if (len <= el || strcmp(de->d_name + len - el, ext))
+				continue;
+			de->d_name[len - el] = '\0';
+			if (main_valid_name(de->d_name))
+				main_add_name(names, de->d_name, len - el);
+		}
+		closedir(d);
+	}
+	buf_release(&dir);
+	main_sort_lines(names);
+}
+
+/*
+ * After the cache is open: the keymap and theme the user chose in the
+ * settings view, over the server's defaults.
+ */
+static void
+main_user_looks(struct app *a)
+{
+	static const char *const kinds[] = { "keymaps", "themes" };
+	static const char *const keys[] = { "keymap", "theme" };
+	struct buf name = BUF_INIT;
+	int i;
+
+	for (i = 0; a->cache && i < 2; i++) {
+		buf_reset(&name);
+		if (cache_setting_get(a->cache, keys[i], &name) < 0 ||
+		    !name.len || !strcmp(name.buf, main_looks_name(kinds[i])))
+			continue;
+		if (main_looks_set(a, kinds[i], name.buf) < 0)
+			app_error(a, "%s", err_msg());
+	}
+	buf_release(&name);
+}
+
 /* Shows the first warning of loading (and how many more) at start. */
 static void
 main_show_warnings(struct app *a, const struct buf *w)
@@ -498,14 +677,22 @@ main(int argc, char **argv)
 		app_release(&a);
 		return MAIN_ERR;
 	}
+	/* The terminal is the screen's now: warnings go to syslog. */
+	if (!door)
+		log_init("tuimail", 0, 0);
 	main_load_looks(&a, &st, &warnings, &no_color);
 	display_theme(&a.theme, no_color);
+	main_looks = &st;
 	if (warnings.len)
 		main_show_warnings(&a, &warnings);
-	if (rc == 0 && session_start(&a, door ? st.pass.buf : NULL) == 0 &&
-	    door)
-		main_login_record(&a);
+	if (rc == 0 && session_start(&a, door ? st.pass.buf : NULL) == 0) {
+		if (door)
+			main_login_record(&a);
+		/* Drafts kept on this host while IMAP was down. */
+		view_compose_flush_local(&a);
+	}
 	buf_release_secret(&st.pass);
+	main_user_looks(&a);
 
 	main_in_ui = 1;
 	end = app_run(&a);
@@ -522,6 +709,7 @@ main(int argc, char **argv)
 	buf_release(&warnings);
 	buf_release(&st.keymap);
 	buf_release(&st.theme);
+	main_looks = NULL;
 	app_release(&a);
 	return rc;
 }

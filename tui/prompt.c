@@ -5,12 +5,29 @@
  * the drawn screen; Esc or ^G cancels, and so does the end of the
  * session (a hang-up or a signal).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "tui/app.h"
 #include "tui/display.h"
 #include "tui/text.h"
 #include "util/log.h"
+#include "util/sanitize.h"
+
+#define PROMPT_HISTORY_MAX 50 /* lines kept for each question */
+#define PROMPT_HISTORIES 8    /* questions with a history */
+
+/*
+ * The lines typed at one text question, newest first, for Up and Down.
+ * One session runs in a process, so the histories are file-static.
+ */
+struct prompt_history {
+	char *label;		     /* owned: the question */
+	char *v[PROMPT_HISTORY_MAX]; /* owned, v[0] the newest */
+	size_t n;
+};
+
+static struct prompt_history prompt_hist[PROMPT_HISTORIES];
 
 /* Reads a key for a prompt; -1 when the session ends meanwhile. */
 static int
@@ -87,25 +104,13 @@ prompt_yesno(struct app *a, const char *question)
 	return r == 0;
 }
 
-/* Appends code point cp as UTF-8. */
-static void
+/* Appends code point cp (a typed key) as UTF-8. */
+void
 prompt_add_utf8(struct buf *b, int cp)
 {
-	if (cp < 0x80) {
-		buf_addch(b, cp);
-	} else if (cp < 0x800) {
-		buf_addch(b, 0xC0 | (cp >> 6));
-		buf_addch(b, 0x80 | (cp & 0x3F));
-	} else if (cp < 0x10000) {
-		buf_addch(b, 0xE0 | (cp >> 12));
-		buf_addch(b, 0x80 | ((cp >> 6) & 0x3F));
-		buf_addch(b, 0x80 | (cp & 0x3F));
-	} else {
-		buf_addch(b, 0xF0 | (cp >> 18));
-		buf_addch(b, 0x80 | ((cp >> 12) & 0x3F));
-		buf_addch(b, 0x80 | ((cp >> 6) & 0x3F));
-		buf_addch(b, 0x80 | (cp & 0x3F));
-	}
+	char u[4];
+
+	buf_add(b, u, san_utf8_encode((uint32_t)cp, u));
 }
 
 /* The start of the character before byte pos of s. */
@@ -151,15 +156,92 @@ prompt_remove(struct buf *text, size_t from, size_t to)
 }
 
 /*
+ * The history of the question label; with make, a new empty one (the
+ * least recently made is dropped when all are taken), else NULL.
+ */
+static struct prompt_history *
+prompt_history(const char *label, int make)
+{
+	struct prompt_history *h;
+	size_t i;
+
+	for (i = 0; i < PROMPT_HISTORIES; i++)
+		if (prompt_hist[i].label &&
+		    !strcmp(prompt_hist[i].label, label))
+			return &prompt_hist[i];
+	if (!make)
+		return NULL;
+	for (i = 0; i < PROMPT_HISTORIES && prompt_hist[i].label; i++)
+		;
+	if (i == PROMPT_HISTORIES) {
+		h = &prompt_hist[0];
+		free(h->label);
+		for (i = 0; i < h->n; i++)
+			free(h->v[i]);
+		memmove(prompt_hist, prompt_hist + 1,
+			(PROMPT_HISTORIES - 1) * sizeof(*prompt_hist));
+		i = PROMPT_HISTORIES - 1;
+	}
+	h = &prompt_hist[i];
+	memset(h, 0, sizeof(*h));
+	h->label = strdup(label);
+	if (!h->label)
+		fatal("out of memory");
+	return h;
+}
+
+/*
+ * Puts entry first in the history of the question label (an earlier
+ * copy moves up); "" is not kept.
+ */
+void
+prompt_history_add(const char *label, const char *entry)
+{
+	struct prompt_history *h;
+	char *e;
+	size_t i;
+
+	if (!*entry)
+		return;
+	h = prompt_history(label, 1);
+	for (i = 0; i < h->n; i++)
+		if (!strcmp(h->v[i], entry))
+			break;
+	if (i < h->n) {
+		e = h->v[i];
+	} else {
+		e = strdup(entry);
+		if (!e)
+			fatal("out of memory");
+		if (h->n == PROMPT_HISTORY_MAX)
+			free(h->v[--h->n]);
+		i = h->n++;
+	}
+	memmove(h->v + 1, h->v, i * sizeof(*h->v));
+	h->v[0] = e;
+}
+
+/* Entry i (0 the newest) of the history of label (borrowed), or NULL. */
+const char *
+prompt_history_entry(const char *label, size_t i)
+{
+	struct prompt_history *h = prompt_history(label, 0);
+
+	return h && i < h->n ? h->v[i] : NULL;
+}
+
+/*
  * Reads a line of text after label, starting from what text holds.
  * Enter accepts (0), Esc or ^G cancels (-1); Backspace, Delete, Left,
- * Right, Home (^A), End (^E) and ^U (clear) edit.
+ * Right, Home (^A), End (^E) and ^U (clear) edit; Up (^P) and Down (^N)
+ * go through the lines accepted before at the same question.
  */
 int
 prompt_text(struct app *a, const char *label, struct buf *text)
 {
-	struct buf line = BUF_INIT, ch = BUF_INIT;
-	size_t pos = text->len, skip;
+	struct buf line = BUF_INIT, ch = BUF_INIT, draft = BUF_INIT;
+	const char *past;
+	size_t pos = text->len, skip, at = 0;
 	int k, rows, cols, lw, cw, rc = -1;
 
 	for (;;) {
@@ -179,10 +261,31 @@ prompt_text(struct app *a, const char *label, struct buf *text)
 		if (k < 0 || prompt_is_cancel(k))
 			break;
 		if (k == TK_ENTER) {
+			prompt_history_add(label, text->buf);
 			rc = 0;
 			break;
 		}
-		if (k == TK_BACKSPACE || k == TK_CTRL('H')) {
+		/* at: 0 the line typed (kept in draft), i the i-th before. */
+		if (k == TK_UP || k == TK_CTRL('P')) {
+			past = prompt_history_entry(label, at);
+			if (!past)
+				continue;
+			if (at++ == 0) {
+				buf_reset(&draft);
+				buf_add(&draft, text->buf, text->len);
+			}
+			buf_reset(text);
+			buf_adds(text, past);
+			pos = text->len;
+		} else if (k == TK_DOWN || k == TK_CTRL('N')) {
+			if (at == 0)
+				continue;
+			past = --at ? prompt_history_entry(label, at - 1)
+				    : draft.buf;
+			buf_reset(text);
+			buf_adds(text, past ? past : "");
+			pos = text->len;
+		} else if (k == TK_BACKSPACE || k == TK_CTRL('H')) {
 			size_t b = prompt_back(text->buf, pos);
 
 			prompt_remove(text, b, pos);
@@ -213,6 +316,7 @@ prompt_text(struct app *a, const char *label, struct buf *text)
 	display_cursor(-1, 0);
 	buf_release(&line);
 	buf_release(&ch);
+	buf_release(&draft);
 	return rc;
 }
 

@@ -69,6 +69,8 @@ theme_defaults(struct theme *t)
 	t->s[TH_SEARCH_MATCH].attrs = THA_REVERSE;
 	t->s[TH_ERROR] = (struct theme_style){ 1, THEME_DEFAULT_COLOR,
 						THA_BOLD };
+	/* A QR code must be dark on light whatever the terminal's colours. */
+	t->s[TH_QR] = (struct theme_style){ 0, 15, 0 };
 }
 
 /* Drops every colour and keeps the attributes (NO_COLOR, mono). */

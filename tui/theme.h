@@ -35,7 +35,8 @@
 	X(TH_SEARCH_MATCH, "search-match")         \
 	X(TH_SIDEBAR, "sidebar")                   \
 	X(TH_SIDEBAR_CURRENT, "sidebar-current")   \
-	X(TH_ERROR, "error")
+	X(TH_ERROR, "error")                       \
+	X(TH_QR, "qr")
 
 enum theme_element {
 #define TH_ENUM(id, name) id,

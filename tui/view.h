@@ -20,6 +20,7 @@
 
 #include "tui/keymap.h"
 #include "tui/request.h"
+#include "util/buf.h"
 
 struct app;
 struct view;
@@ -58,6 +59,11 @@ struct view_ops {
 	int (*key)(struct app *a, struct view *v, int key);
 	/* After the screen is shown: work that may wait (prefetching). */
 	void (*idle)(struct app *a, struct view *v);
+	/*
+	 * Optional: milliseconds until idle() has timed work to do (the
+	 * composer's autosave), -1 for none; the key loop wakes by then.
+	 */
+	int (*wake_ms)(struct app *a, struct view *v);
 	void (*done)(struct app *a, struct view *v);
 };
 
@@ -91,9 +97,29 @@ struct view_compose_arg {
 	const char *to;	    /* a new message's To, or NULL */
 };
 
+/* At login: drafts kept on this host while IMAP was down go to Drafts. */
+int view_compose_flush_local(struct app *a);
+/* The message list's Enter in Drafts: the draft opens in the composer. */
+int view_compose_open_draft(struct app *a);
+
 /* The message list's moves, for the pager's next and previous message. */
 int view_index_step(struct app *a, int dir);
 int view_index_next_unread(struct app *a);
+
+/* A saved search (view_search.c), a virtual folder; strings owned. */
+struct view_saved_search {
+	char *name;
+	char *query;
+};
+
+int view_search_saved(struct app *a, struct view_saved_search **out,
+		      size_t *n);
+void view_search_saved_free(struct view_saved_search *s, size_t n);
+int view_search_save(struct app *a, const char *name, const char *query);
+int view_search_unsave(struct app *a, const char *name);
+
+/* view_settings.c: a password typed unseen (the admin pane asks too). */
+int settings_prompt_secret(struct app *a, const char *label, struct buf *out);
 
 /* The folder list as the sidebar and as the picker of prompt.c. */
 int view_folders_sidebar(struct app *a, const struct view_rect *r);

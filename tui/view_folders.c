@@ -2,7 +2,10 @@
  * view_folders.c: the folder list with its counts, special folders
  * first (session.c sorts them), where folders are opened, created,
  * renamed and deleted; the same list drawn narrow is the sidebar beside
- * the message list and the pager, and the picker of prompt.c.
+ * the message list and the pager, and the picker of prompt.c. Under the
+ * folders the list shows the saved searches (view_search.c), virtual
+ * folders that open as search results and are renamed and deleted like
+ * folders.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +17,10 @@
 #include "util/log.h"
 
 struct folders_priv {
-	size_t cur, top;
+	size_t cur, top; /* rows: the folders, then the saved searches */
 	int page; /* rows on screen at the last draw */
+	struct view_saved_search *saved; /* owned */
+	size_t n_saved;
 };
 
 static const struct view_hint folders_hints[] = {
@@ -65,43 +70,62 @@ folders_scroll(size_t cur, size_t top, int rows)
 }
 
 /*
- * Draws the folder list in r with the cursor on row cur: the open folder
- * marked '*', then the name, the unread count and the total.
+ * The text of folder f's row into b (the name) and, with cw columns for
+ * them, counts. Returns the row's look.
  */
-void
-view_folders_draw_list(struct app *a, const struct view_rect *r, size_t cur,
-		       size_t *top)
+static enum theme_element
+folders_row(const struct app *a, const struct imap_folder *f, int cw,
+	    struct buf *b, struct buf *counts)
+{
+	buf_addch(b, folders_is_open(a, f) ? '*' : ' ');
+	folders_label(b, f);
+	if (!f->noselect && cw) {
+		if (f->unseen)
+			buf_addf(counts, "%u unread", f->unseen);
+		buf_addf(counts, " %8u ", f->messages);
+	}
+	return f->unseen && !f->noselect ? TH_UNREAD : TH_NORMAL;
+}
+
+/*
+ * Draws the list of folders, then the n_saved saved searches of saved,
+ * in r with the cursor on row cur: the open folder marked '*', then the
+ * name, the unread count and the total; a saved search as "/name" and
+ * its query.
+ */
+static void
+folders_draw_rows(struct app *a, const struct view_rect *r, size_t cur,
+		  size_t *top, const struct view_saved_search *saved,
+		  size_t n_saved)
 {
 	struct buf b = BUF_INIT, counts = BUF_INIT;
 	enum theme_element el;
 	size_t i;
 	int y, cw = r->cols >= 50 ? 26 : 0;
 
-	if (a->n_folders == 0) {
+	if (a->n_folders == 0 && n_saved == 0) {
 		display_text(r->row, r->col, r->cols, TH_NORMAL,
 			     "No folders.", 11);
 		return;
 	}
 	*top = folders_scroll(cur, *top, r->rows);
 	for (y = 0; y < r->rows; y++) {
-		const struct imap_folder *f;
-
 		i = *top + (size_t)y;
-		if (i >= a->n_folders)
+		if (i >= a->n_folders + n_saved)
 			break;
-		f = &a->folders[i];
 		buf_reset(&b);
 		buf_reset(&counts);
-		buf_addch(&b, folders_is_open(a, f) ? '*' : ' ');
-		folders_label(&b, f);
-		if (!f->noselect && cw) {
-			if (f->unseen)
-				buf_addf(&counts, "%u unread", f->unseen);
-			buf_addf(&counts, " %8u ", f->messages);
+		if (i < a->n_folders) {
+			el = folders_row(a, &a->folders[i], cw, &b, &counts);
+		} else {
+			buf_addf(&b, " /%s", saved[i - a->n_folders].name);
+			if (cw)
+				buf_addf(&counts, "%s ",
+					 saved[i - a->n_folders].query);
+			el = TH_NORMAL;
 		}
-		el = i == cur		     ? TH_INDICATOR
-		     : f->unseen && !f->noselect ? TH_UNREAD
-						 : TH_NORMAL;
+		if (i == cur)
+			el = TH_INDICATOR;
 		display_text_pad(r->row + y, r->col, r->cols - cw, el, b.buf,
 				 b.len);
 		if (cw) {
@@ -115,6 +139,17 @@ view_folders_draw_list(struct app *a, const struct view_rect *r, size_t cur,
 	}
 	buf_release(&b);
 	buf_release(&counts);
+}
+
+/*
+ * Draws the folder list in r with the cursor on row cur: the open folder
+ * marked '*', then the name, the unread count and the total.
+ */
+void
+view_folders_draw_list(struct app *a, const struct view_rect *r, size_t cur,
+		       size_t *top)
+{
+	folders_draw_rows(a, r, cur, top, NULL, 0);
 }
 
 /*
@@ -165,11 +200,81 @@ static void
 folders_draw(struct app *a, struct view *v, const struct view_rect *r)
 {
 	struct folders_priv *p = v->priv;
+	size_t n = a->n_folders + p->n_saved;
 
-	if (a->n_folders && p->cur >= a->n_folders)
-		p->cur = a->n_folders - 1;
+	if (n && p->cur >= n)
+		p->cur = n - 1;
 	p->page = r->rows;
-	view_folders_draw_list(a, r, p->cur, &p->top);
+	folders_draw_rows(a, r, p->cur, &p->top, p->saved, p->n_saved);
+}
+
+/* Reads the saved searches again. */
+static void
+folders_load_saved(struct app *a, struct folders_priv *p)
+{
+	view_search_saved_free(p->saved, p->n_saved);
+	p->saved = NULL;
+	p->n_saved = 0;
+	if (view_search_saved(a, &p->saved, &p->n_saved) < 0)
+		app_error(a, "cannot read the saved searches: %s", err_msg());
+}
+
+/* The saved search under the cursor, or NULL on a folder. */
+static const struct view_saved_search *
+folders_saved_at(struct app *a, struct folders_priv *p)
+{
+	if (p->cur < a->n_folders || p->cur - a->n_folders >= p->n_saved)
+		return NULL;
+	return &p->saved[p->cur - a->n_folders];
+}
+
+/* Runs the saved search under the cursor, in place of the folder list. */
+static void
+folders_open_saved(struct app *a, const struct view_saved_search *ss)
+{
+	struct buf q = BUF_INIT;
+
+	buf_adds(&q, ss->query);
+	app_pop(a);
+	app_push(a, &view_search_ops, q.buf);
+	buf_release(&q);
+}
+
+/* Renames the saved search under the cursor (r) or forgets it. */
+static void
+folders_edit_saved(struct app *a, struct folders_priv *p,
+		   const struct view_saved_search *ss, int rename)
+{
+	struct buf name = BUF_INIT, q = BUF_INIT, query = BUF_INIT;
+	int rc = -1;
+
+	buf_adds(&name, ss->name);
+	buf_adds(&query, ss->query);
+	if (rename) {
+		buf_addf(&q, "Rename saved search '%s' to: ", ss->name);
+		if (prompt_text(a, q.buf, &name) < 0 || !name.len ||
+		    !strcmp(name.buf, ss->name))
+			goto out;
+		rc = view_search_unsave(a, ss->name);
+		if (rc == 0)
+			rc = view_search_save(a, name.buf, query.buf);
+	} else {
+		buf_addf(&q, "Forget the saved search '%s'?", ss->name);
+		if (prompt_yesno(a, q.buf) != 1)
+			goto out;
+		rc = view_search_unsave(a, name.buf);
+	}
+	if (rc < 0)
+		app_error(a, "cannot change the saved searches: %s",
+			  err_msg());
+	else
+		app_message(a, rename ? "saved search renamed"
+				      : "saved search forgotten");
+	folders_load_saved(a, p);
+out:
+	buf_release(&name);
+	buf_release(&q);
+	buf_release(&query);
 }
 
 /* Puts the cursor on the folder shown as display, when there is one. */
@@ -235,9 +340,19 @@ static int
 folders_request(struct app *a, struct view *v, enum tui_request req)
 {
 	struct folders_priv *p = v->priv;
-	size_t n = a->n_folders;
+	const struct view_saved_search *ss = folders_saved_at(a, p);
+	size_t n = a->n_folders + p->n_saved;
 	size_t page = p->page > 1 ? (size_t)p->page - 1 : 1;
 
+	if (ss && (req == REQ_OPEN || req == REQ_FOLDER_RENAME ||
+		   req == REQ_FOLDER_DELETE)) {
+		if (req == REQ_OPEN)
+			folders_open_saved(a, ss);
+		else
+			folders_edit_saved(a, p, ss,
+					   req == REQ_FOLDER_RENAME);
+		return VIEW_DONE;
+	}
 	switch (req) {
 	case REQ_MOVE_DOWN:
 		if (p->cur + 1 < n)
@@ -298,6 +413,7 @@ folders_open(struct app *a, struct view *v, const void *arg)
 	if (f)
 		p->cur = (size_t)(f - a->folders);
 	v->priv = p;
+	folders_load_saved(a, p);
 	return 0;
 }
 
@@ -305,8 +421,13 @@ folders_open(struct app *a, struct view *v, const void *arg)
 static void
 folders_done(struct app *a, struct view *v)
 {
+	struct folders_priv *p = v->priv;
+
 	(void)a;
-	free(v->priv);
+	if (!p)
+		return;
+	view_search_saved_free(p->saved, p->n_saved);
+	free(p);
 }
 
 const struct view_ops view_folders_ops = {

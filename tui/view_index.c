@@ -632,6 +632,8 @@ index_request(struct app *a, struct view *v, enum tui_request req)
 			a->cur = index_prev(a, p, n);
 		break;
 	case REQ_OPEN:
+		if (n > 0 && view_compose_open_draft(a) == 0)
+			break;
 		if (n > 0)
 			app_push(a, &view_pager_ops, NULL);
 		break;

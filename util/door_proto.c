@@ -226,6 +226,7 @@ door_req_spec(uint16_t type)
 	case DOOR_ADMIN_DOMAINS:
 	case DOOR_ADMIN_ALIASES:
 	case DOOR_TOTP_BEGIN:
+	case DOOR_ACCOUNT_INFO:
 		return "";
 	case DOOR_USAGE:
 		return "u";

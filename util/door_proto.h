@@ -54,7 +54,21 @@ enum door_msg_type {
 	DOOR_RECOVERY_NEW,	    /* s code -> ROWS: recovery codes */
 	DOOR_SET_NAME,		    /* s display name */
 	DOOR_USAGE,		    /* u bytes in use (GETQUOTAROOT) */
+	DOOR_ACCOUNT_INFO,	    /* -> ROWS: name, value (door_info_*) */
 };
+
+/*
+ * The names of DOOR_ACCOUNT_INFO's rows: what the session's account and
+ * the door's mode allow, for the settings view and the admin pane.
+ * Values are decimal numbers or text; a UI ignores names it does not know.
+ */
+#define DOOR_INFO_TOTP "totp"		 /* 1: 2FA is on for this account */
+#define DOOR_INFO_REQUIRE_2FA "require_2fa" /* 1: admins need 2FA */
+#define DOOR_INFO_PASSDB "dovecot_passdb" /* 1: accounts may be provisioned */
+#define DOOR_INFO_PANEL "panel_mode"	 /* 1: a hosting panel syncs accounts */
+#define DOOR_INFO_MAILDIR "maildir_root" /* where Maildirs stay, or "" */
+#define DOOR_INFO_ADMIN "admin"		 /* 1: may use the admin pane now */
+#define DOOR_INFO_WHY "admin_why"	 /* why not, or "" */
 
 #define DOOR_REQ_STRS 4
 #define DOOR_REQ_NUMS 3

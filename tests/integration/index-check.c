@@ -27,6 +27,9 @@
  *   message UID [FILE]      the whole message: its size (and FILE)
  *   copy UIDS DEST, move UIDS DEST, store UIDS +F|-F, expunge UIDS
  *                           UIDS: "3,5,9"
+ *   gone UIDS               mailbox_remove_uids, after move or expunge
+ *   noted UIDS +F|-F        mailbox_note_flags, after store
+ *   alive                   imap_alive (NOOP, the EXPUNGE count kept)
  *   create NAME, rename FROM TO, rmdir NAME
  *   quota, noop, rss, sleep MS
  */
@@ -425,6 +428,26 @@ check_run(struct check *ck, char **w, int nw)
 	if (!strcmp(w[0], "expunge") && nw == 2) {
 		n = check_uids(w[1], &uids);
 		rc = n ? imap_expunge(ck->imap, uids, n) : -1;
+		goto out;
+	}
+	if (!strcmp(w[0], "gone") && nw == 2) {
+		n = check_uids(w[1], &uids);
+		rc = n ? mailbox_remove_uids(ck->mbox, uids, n) : -1;
+		goto out;
+	}
+	if (!strcmp(w[0], "noted") && nw == 3) {
+		n = check_uids(w[1], &uids);
+		flag = check_flag(w[2] + 1);
+		if (!n || !flag) {
+			err_set("usage: noted UIDS +FLAG|-FLAG");
+			goto out;
+		}
+		rc = mailbox_note_flags(ck->mbox, uids, n, flag,
+					w[2][0] == '+');
+		goto out;
+	}
+	if (!strcmp(w[0], "alive")) {
+		rc = imap_alive(ck->imap);
 		goto out;
 	}
 	return err_set("unknown command '%s'", w[0]);

@@ -265,7 +265,10 @@ test_expect_success 'door mode: hello, IMAP login, login record, last login show
 	when=$(date -d @1700000000 "+%Y-%m-%d %H:%M") &&
 	test_grep "^Last login: $when from 198.51.100.7]0;pwned\[31m\$" screen &&
 	test "$(tm display-message -p -t tui "#{pane_title}")" != pwned &&
-	printf "2\n4\n" >expect && test_cmp expect door.log &&
+	printf "2\n4\n" >expect && head -n 2 door.log >first &&
+	test_cmp expect first &&
+	# Later hellos only: the search mirror logs in on its own.
+	! sed 1,2d door.log | grep -vx 2 &&
 	grep "Login: user=<jane@example.com>" "$DOVECOT_LOG" >logins &&
 	test_grep "rip=192.0.2.55" logins &&
 	tm send-keys -t tui q &&

@@ -5,7 +5,9 @@
 # message list (columns, threads, sorting, limits), the pager (headers,
 # flowed and HTML text, attachments, charsets, the escape-sequence
 # attack), the actions as another IMAP client sees them, new mail over
-# IDLE, a Dovecot restart, and the keymap and theme files.
+# IDLE, a Dovecot restart, the keymap and theme files, what another client
+# flags and expunges as the list shows it, and the mailbox usage the
+# door is told.
 test_description='the reader: folders, message list, pager, actions, IDLE, reconnect'
 . "$(dirname "$0")/lib.sh"
 
@@ -118,6 +120,24 @@ typ, data = m.search(None, "SUBJECT", '"%s"' % word)
 for num in data[0].split():
     typ, f = m.fetch(num, "(FLAGS)")
     print(f[0].decode())
+m.logout()
+PY
+}
+
+# other_store WORDS FLAG: another IMAP client adds FLAG to the INBOX
+# messages whose subject has WORDS, and expunges when FLAG is \Deleted.
+other_store() {
+	imap_py "$1" "$2" <<'PY'
+import imaplib, os, sys
+port, words, flag = sys.argv[1:4]
+m = imaplib.IMAP4("127.0.0.1", int(port))
+m.login("jane@example.com", os.environ["PW"])
+m.select("INBOX")
+typ, d = m.search(None, "SUBJECT", '"%s"' % words)
+for num in d[0].split():
+    m.store(num, "+FLAGS", flag)
+if flag == "\\Deleted":
+    m.expunge()
 m.logout()
 PY
 }
@@ -456,7 +476,8 @@ test_expect_success 'help lists the bindings loaded for the view and globally' '
 	keys "$W" End && wait_screen "$W" "^Keys in every view \\(global\\):" &&
 	screen "$W" | grep -q "^  \\^L           redraw             redraw the screen" &&
 	keys "$W" q && wait_screen "$W" "^q:Quit" &&
-	keys "$W" m && wait_screen "$W" "^compose: not available yet"
+	keys "$W" m && wait_screen "$W" "^From: .*jane@example.com" &&
+	keys "$W" C-c && wait_screen "$W" "^q:Quit"
 '
 
 test_expect_success 'IDLE: mail delivered meanwhile shows within seconds' '
@@ -464,7 +485,7 @@ test_expect_success 'IDLE: mail delivered meanwhile shows within seconds' '
 	keys "$W" "=" &&
 	printf "From: Idle Tester <idle@example.org>\nTo: jane@example.com\nSubject: arrived while you read\n\nhello\n" >new.eml &&
 	deliver_lmtp jane@example.com new.eml &&
-	wait_screen "$W" "^new mail in INBOX" 5 &&
+	wait_screen "$W" "^new mail in INBOX" 2 &&
 	wait_screen "$W" "INBOX: 2/60 \\(" &&
 	wait_row 2 "^N   [0-9:]+ +Idle Tester +arrived while you read "
 '
@@ -504,6 +525,60 @@ test_expect_success 'keymaps and themes by name: vim keys, colours by the termin
 	wait_screen nocolor "INBOX: 1/60" &&
 	tmx capture-pane -e -p -t nocolor >c && ! grep -q "8;5;\\|\\[3[0-7]m\\|;3[0-7]m\\|\\[4[0-7]m" c &&
 	keys nocolor q && wait_screen nocolor "TUI-EXIT=0"
+'
+
+test_expect_success 'our delete, another client flags and expunges: the list follows; limit to flagged' '
+	to_list && keys "$W" "=" && wait_screen "$W" "INBOX: 1/60 " &&
+	wait_row 2 "Idle Tester +arrived while you read" &&
+	keys "$W" d && wait_row 2 "^D .*Idle Tester" &&
+	keys "$W" "\$" && wait_screen "$W" "^1 message moved to Trash" &&
+	wait_screen "$W" "INBOX: 1/59 " && wait_row 2 "Mallory" &&
+	other_store "Launch party" "\\Flagged" &&
+	wait_screen "$W" "^.!  [0-9:]+ +Priya Raghunathan +.*Launch party" 3 &&
+	other_store "Keep scroll position" "\\Deleted" &&
+	wait_screen "$W" "INBOX: 1/58 " 3 &&
+	! screen "$W" | grep -q "Keep scroll position" &&
+	test "$(imap_count jane@example.com "$PW" INBOX)" = 58 &&
+	keys "$W" l f && wait_screen "$W" "INBOX: 1/1 " &&
+	wait_row 2 "Launch party" && ! screen "$W" | grep -q Mallory &&
+	keys "$W" l a && wait_screen "$W" "INBOX: [0-9]+/58 " && keys "$W" "="
+'
+
+test_expect_success 'in Trash itself a delete is an expunge, and the row goes at once' '
+	to_list && keys "$W" c && wait_screen "$W" "^q:Back  Enter:Open" &&
+	screen "$W" >s && n=$(grep -n "^ Trash" s | cut -d: -f1) &&
+	keys "$W" "$(printf "%$((n - 2))s" | tr " " j)" Enter &&
+	wait_screen "$W" " jane@example.com  Trash: 1/2 " &&
+	screen "$W" | grep -q "arrived while you read" &&
+	keys "$W" "=" d && wait_row 2 "^D " &&
+	keys "$W" "\$" && wait_screen "$W" "^1 message deleted for good" &&
+	wait_screen "$W" " jane@example.com  Trash: 1/1 " &&
+	test "$(imap_count jane@example.com "$PW" Trash)" = 1 &&
+	keys "$W" c && wait_screen "$W" "^q:Back  Enter:Open" &&
+	keys "$W" Home Enter && wait_screen "$W" " jane@example.com  INBOX: 1/58"
+'
+
+test_expect_success 'door mode: the usage GETQUOTAROOT reports reaches the door, and again when it grows' '
+	usage() { sqlite3 "$DB" "SELECT usage_bytes FROM mail_accounts WHERE email = '\''jane@example.com'\''"; } &&
+	ssh_open usage jane@example.com &&
+	wait_screen usage "Password:" && keys usage "$PW" Enter &&
+	wait_screen usage "INBOX: 1/58 .*quota [0-9.]+[KM] of 100M" 20 &&
+	u1=$(usage) && test "${u1:-0}" -gt 0 &&
+	imap_py <<-\PY &&
+	import imaplib, os, sys, time
+	m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+	m.login("jane@example.com", os.environ["PW"])
+	body = "From: big@example.org\r\nSubject: big one\r\n\r\n" + "x" * 40000 + "\r\n"
+	m.append("Lists", None, None, body.encode())
+	m.logout()
+	PY
+	keys usage "\$" &&
+	for i in $(seq 50); do
+		test "$(usage)" -ge $((u1 + 30000)) && break
+		sleep 0.1
+	done &&
+	test "$(usage)" -ge $((u1 + 30000)) &&
+	keys usage q && wait_screen usage "SSH-EXIT=0"
 '
 
 test_expect_success 'q from the message list ends the session with status 0' '

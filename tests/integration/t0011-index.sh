@@ -454,6 +454,32 @@ test_expect_success 'a whole message, unread stays unread' '
 	test_grep "^error: .127.0.0.1. has no message with UID 999" out
 '
 
+test_expect_success 'our own move, expunge and flags change the order in place, new mail too; MODSEQ moves on' '
+	wire_reset &&
+	ix "open INBOX arrival reverse" "fetch 0 5" order "move 9 Archive" \
+		"gone 9" "store 8 +deleted" "expunge 8" "gone 8" \
+		"store 5,6 +flagged" "noted 5,6 +flagged" refresh order \
+		"copy 7 INBOX" refresh order "rows 0 1" >out &&
+	cat out && wire >w1 && cat w1 &&
+	test_grep "^order 9 8 7 6 5\$" out &&
+	test_grep "^refresh changed=0 count=3 exists=3\$" out &&
+	test_grep "^order 7 6 5\$" out &&
+	test_grep "^refresh changed=1 count=4 exists=4\$" out &&
+	test_grep "^order 10 7 6 5\$" out &&
+	test_grep "^row 0 uid 10 " out &&
+	test "$(grep -c "UID SEARCH ALL\|UID SORT" w1)" = 1 &&
+	test_grep "STATUS INBOX (HIGHESTMODSEQ)" w1 &&
+	m1=$(grep -o "CHANGEDSINCE [0-9]*" w1 | sed -n 1p | cut -d" " -f2) &&
+	m2=$(grep -o "CHANGEDSINCE [0-9]*" w1 | sed -n 2p | cut -d" " -f2) &&
+	test "$m2" -gt "$m1" &&
+	test_grep "UID SEARCH UID 10:\\*" w1 &&
+	test "$(sqlite3 cache.db "SELECT count(*) FROM envelopes WHERE folder = '\''INBOX'\'' AND uid IN (8, 9)")" = 0 &&
+	test "$(sqlite3 cache.db "SELECT flags & 4 FROM envelopes WHERE folder = '\''INBOX'\'' AND uid = 5")" = 4 &&
+	wire_reset && ix "open INBOX arrival reverse" order >out &&
+	test_grep "^order 10 7 6 5\$" out &&
+	wire >w && ! grep -q "UID SEARCH\|UID SORT" w
+'
+
 test_expect_success 'the cache file is private' '
 	test "$(stat -c %a cache.db)" = 600 &&
 	test "$(sqlite3 cache.db "PRAGMA user_version")" = 2

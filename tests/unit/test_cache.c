@@ -257,6 +257,45 @@ test_flags_and_forget(void **state)
 		imap_envelope_clear(&e[i]);
 }
 
+/* Flag bits added or cleared on many rows at once; others stay. */
+static void
+test_change_flags(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t uids[] = { 1, 2, 3 }, some[] = { 1, 3, 99 };
+	struct imap_envelope e[3];
+	unsigned char found[3];
+	size_t i;
+
+	put_range(f, "INBOX", 1, 3);
+	put_range(f, "Lists", 1, 3);
+	assert_int_equal(cache_change_flags(f->cache, "INBOX", some, 3,
+					    IMAP_FLAG_FLAGGED, 1),
+			 0);
+	assert_int_equal(cache_change_flags(f->cache, "INBOX", uids, 2,
+					    IMAP_FLAG_SEEN, 0),
+			 0);
+	assert_int_equal(cache_get_envelopes(f->cache, "INBOX", uids, 3, e,
+					     found),
+			 3);
+	assert_int_equal(e[0].flags, IMAP_FLAG_FLAGGED);
+	assert_int_equal(e[1].flags, 0);
+	assert_int_equal(e[2].flags, IMAP_FLAG_SEEN | IMAP_FLAG_FLAGGED);
+	for (i = 0; i < 3; i++)
+		imap_envelope_clear(&e[i]);
+	/* Another folder with the same UIDs is left alone. */
+	assert_int_equal(cache_get_envelopes(f->cache, "Lists", uids, 3, e,
+					     found),
+			 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(e[i].flags, IMAP_FLAG_SEEN);
+		imap_envelope_clear(&e[i]);
+	}
+	assert_int_equal(cache_change_flags(f->cache, "INBOX", uids, 0,
+					    IMAP_FLAG_SEEN, 1),
+			 0);
+}
+
 static void
 test_settings(void **state)
 {
@@ -418,6 +457,7 @@ main(void)
 		T(test_put_and_get),
 		T(test_uidvalidity_change_drops),
 		T(test_flags_and_forget),
+		T(test_change_flags),
 		T(test_settings),
 		T(test_many_in_one_transaction),
 		T(test_orders),

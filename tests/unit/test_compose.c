@@ -871,6 +871,57 @@ test_start_forward(void **state)
 	compose_start_free(&s);
 }
 
+/* A draft keeps unparsable fields, Bcc, trailing spaces and attachments. */
+static void
+test_draft_round_trip(void **state)
+{
+	struct compose_attachment att = { "notes.txt", "text/plain",
+					  "some notes\n", 11 };
+	struct compose_msg m = { 0 };
+	struct compose_out out;
+	struct compose_draft d;
+
+	(void)state;
+	m.from_name = "Jäne Doe";
+	m.from_addr = "jane@example.com";
+	m.to = "bob@example.com, not an address@@";
+	m.cc = "";
+	m.bcc = "Carol <carol@example.com>";
+	m.subject = "Grüße, halb fertig";
+	m.body = "Zeile eins  \n> zitiert\n\nmit Leerzeichen am Ende  ";
+	m.att = &att;
+	m.n_att = 1;
+	m.in_reply_to = "<a@example.com>";
+	m.references = "<root@example.com> <a@example.com>";
+	m.draft = 1;
+	m.origin = "answered 42 INBOX";
+	assert_int_equal(compose_build(&m, &out, NULL), 0);
+	assert_non_null(strstr(out.raw.buf, "\r\nBcc: Carol <carol@example.com>"));
+	assert_null(strstr(out.raw.buf, "format=flowed"));
+	assert_int_equal(compose_draft_parse(out.raw.buf, out.raw.len, &d), 0);
+	assert_string_equal(d.to, "bob@example.com, not an address@@");
+	assert_string_equal(d.cc, "");
+	assert_string_equal(d.bcc, "Carol <carol@example.com>");
+	assert_string_equal(d.subject, "Grüße, halb fertig");
+	assert_string_equal(d.body, m.body);
+	assert_string_equal(d.in_reply_to, "<a@example.com>");
+	assert_string_equal(d.references, "<root@example.com> <a@example.com>");
+	assert_string_equal(d.origin, "answered 42 INBOX");
+	assert_int_equal(d.n_att, 1);
+	assert_string_equal(d.att[0].filename, "notes.txt");
+	assert_int_equal(d.att[0].len, 11);
+	assert_memory_equal(d.att[0].data, "some notes\n", 11);
+	compose_draft_free(&d);
+	compose_out_free(&out);
+	/* A draft needs no recipient; a message does. */
+	m.to = m.bcc = "";
+	assert_int_equal(compose_build(&m, &out, NULL), 0);
+	compose_out_free(&out);
+	m.draft = 0;
+	assert_int_equal(compose_build(&m, &out, NULL), -1);
+	compose_out_free(&out);
+}
+
 int
 main(void)
 {
@@ -890,6 +941,7 @@ main(void)
 		cmocka_unit_test(test_build_errors),
 		cmocka_unit_test(test_start_reply),
 		cmocka_unit_test(test_start_forward),
+		cmocka_unit_test(test_draft_round_trip),
 	};
 
 	setenv("TZ", "UTC", 1);

@@ -326,6 +326,84 @@ test_imap_criteria(void **state)
 	buf_release(&b);
 }
 
+/*
+ * The queries a person types at the search prompt (those of
+ * t0014-search-ui.sh), as the fallback sends them to the server while
+ * the index is not complete: phrases stay one string, 8-bit words go as
+ * literals, a date range becomes whole days.
+ */
+static void
+test_prompt_queries(void **state)
+{
+	static const struct {
+		const char *query, *criteria;
+	} cases[] = {
+		{ "harbour", "TEXT \"harbour\"" },
+		{ "\"blue harbour lantern\"", "TEXT \"blue harbour lantern\"" },
+		{ "blue and harbour and lantern",
+		  "TEXT \"blue\" TEXT \"harbour\" TEXT \"lantern\"" },
+		{ "Ærøskøbing", "TEXT {13+}\r\nÆrøskøbing" },
+		{ "from:Müller", "FROM {7+}\r\nMüller" },
+		{ "date:2025-03-01..2025-04-30",
+		  "SINCE 1-Mar-2025 BEFORE 1-May-2025" },
+		{ "subject:\"Harbour lights\" and not subject:Re",
+		  "SUBJECT \"Harbour lights\" NOT SUBJECT \"Re\"" },
+		{ "subject:nightingale", "SUBJECT \"nightingale\"" },
+		{ "tag:flagged", "FLAGGED" },
+		{ "  harbour  ", "TEXT \"harbour\"" },
+	};
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		buf_reset(&b);
+		assert_int_equal(search_imap_criteria(cases[i].query, &b), 0);
+		assert_string_equal(b.buf + strlen("CHARSET UTF-8 "),
+				    cases[i].criteria);
+	}
+	/* A folder is the index's to know: the fallback says it cannot. */
+	buf_reset(&b);
+	assert_int_equal(
+		search_imap_criteria("folder:INBOX and not tag:flagged", &b),
+		-1);
+	buf_release(&b);
+}
+
+/*
+ * Flags in a mirror file's name, as another client set them over IMAP,
+ * give the tags a query sees: the chain from Maildir letters to tags.
+ */
+static void
+test_file_flags_to_tags(void **state)
+{
+	static const struct {
+		const char *name, *tags;
+	} cases[] = {
+		{ "1795608571.1:2,", "unread" },
+		{ "1795608571.2:2,S", "" },
+		{ "1795608571.3:2,FS", "flagged" },
+		{ "1795608571.4:2,FRS", "flagged replied" },
+		{ "1795608571.5:2,DS", "draft" },
+		{ "1795608571.6:2,ST", "deleted" },
+		{ "1795608571.7:2,PS", "passed" },
+		{ "1795608571.8:2,F", "unread flagged" },
+	};
+	uint32_t uv, uid, flags;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		assert_int_equal(mirror_parse_name(cases[i].name, &uv, &uid,
+						   &flags),
+				 0);
+		assert_int_equal(uv, 1795608571u);
+		assert_int_equal(uid, i + 1);
+		assert_int_equal(flags, search_maildir_flags(cases[i].name));
+		assert_string_equal(tags_of(flags), cases[i].tags);
+	}
+}
+
 int
 main(void)
 {
@@ -338,6 +416,8 @@ main(void)
 		cmocka_unit_test(test_maildir_path),
 		cmocka_unit_test(test_query_fix),
 		cmocka_unit_test(test_imap_criteria),
+		cmocka_unit_test(test_prompt_queries),
+		cmocka_unit_test(test_file_flags_to_tags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
