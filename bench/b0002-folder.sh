@@ -27,7 +27,8 @@
 #   over IMAP with its header cache empty and warm, timed the same way,
 #   and the ratios are printed. tuimail's own search mirror (issue 6)
 #   starts copying the folder in the background meanwhile, as it would
-#   for a user: its steps (30 ms each) are in the page-down figures.
+#   for a user: its steps end when a key arrives, and the page-down
+#   figures show what is left of that.
 #
 # It measures and never fails: when it cannot run, it says why and exits 0.
 #
@@ -276,7 +277,7 @@ row "RSS with the 100k folder open (VmRSS)" "$(cmed tui-warm rss | mb)" 30 MB
 row "RSS after the jump to the oldest, cold" "$(cmed tui-cold rss_last | mb)" 30 MB
 say "  (the first screens include the login, Dovecot's bcrypt: $login_ms ms, and"
 say "   its SELECT of the folder; every figure a tmux poll, about 5 ms; page down"
-say "   and * wait for a step of the search mirror, up to 30 ms, while it copies)"
+say "   and * run while the search mirror copies: its steps yield to keys)"
 if [ "$have_neomutt" = 1 ]; then
 	n_cold=$(cmed nm-cold first)
 	n_warm=$(cmed nm-warm first)

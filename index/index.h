@@ -681,6 +681,9 @@ struct mirror_opts {
 	int (*connect)(struct imap_conn **out, void *arg);
 	void *connect_arg;
 	unsigned interval;  /* seconds between checks of a folder; 0: 10 */
+	/* Optional: non-zero ends a step early (a key is waiting). */
+	int (*interrupt)(void *arg);
+	void *interrupt_arg;
 };
 
 int mirror_open(struct mirror **out, struct search *s,

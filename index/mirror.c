@@ -96,6 +96,8 @@ struct mirror {
 	char delim;
 	int (*connect)(struct imap_conn **out, void *arg);
 	void *connect_arg;
+	int (*interrupt)(void *arg);
+	void *interrupt_arg;
 	int64_t interval; /* ms */
 	struct imap_conn *c;		/* owned; NULL while disconnected */
 	struct mirror_folder *selected; /* the folder EXAMINEd on c */
@@ -906,6 +908,15 @@ mirror_finish(struct mirror *m, struct mirror_folder *f)
 	f->changed = 1;
 }
 
+/* The step must end: its deadline has come, or the caller wants it back. */
+static int
+mirror_past(const struct mirror *m, int64_t deadline)
+{
+	if (mirror_now() >= deadline)
+		return 1;
+	return m->interrupt && m->interrupt(m->interrupt_arg);
+}
+
 /*
  * Works through the queues of f until they are empty or the deadline.
  * Fetching needs f selected. Returns 0, or -1 when the connection went.
@@ -916,7 +927,7 @@ mirror_drain(struct mirror *m, struct mirror_folder *f, int64_t deadline)
 	struct mirror_msg x, *have;
 	char *path;
 
-	while (mirror_busy(f) && mirror_now() < deadline) {
+	while (mirror_busy(f) && !mirror_past(m, deadline)) {
 		m->dirty = 1;
 		f->changed = 1;
 		if (f->unindex.n) {
@@ -1584,7 +1595,8 @@ mirror_work(struct mirror *m, int64_t deadline)
 			mirror_alive(m);
 		return -1;
 	}
-	while ((now = mirror_now()) < deadline) {
+	while (!mirror_past(m, deadline)) {
+		now = mirror_now();
 		f = mirror_pick(m, now);
 		if (!f)
 			return 0;
@@ -1757,6 +1769,8 @@ mirror_open(struct mirror **out, struct search *s,
 	m->delim = o->maildir_delim ? o->maildir_delim : '/';
 	m->connect = o->connect;
 	m->connect_arg = o->connect_arg;
+	m->interrupt = o->interrupt;
+	m->interrupt_arg = o->interrupt_arg;
 	m->interval = (int64_t)(o->interval ? o->interval : MIRROR_INTERVAL) *
 		      1000;
 	m->list_due = 1;

@@ -19,9 +19,11 @@
  * One session runs in a process, so the little state this file keeps
  * beside struct app is file-static.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tui/app.h"
 #include "util/door_proto.h"
@@ -60,6 +62,16 @@ bg_now(void)
  * user, arg being the app. The password is the door's answer (wiped at
  * once) or the local session's. Returns 0 or -1 with err_msg() set.
  */
+/* The mirror's interrupt: a key has reached the terminal. */
+static int
+bg_key_waiting(void *arg)
+{
+	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+
+	(void)arg;
+	return poll(&p, 1, 0) > 0;
+}
+
 static int
 bg_connect(struct imap_conn **out, void *arg)
 {
@@ -85,6 +97,7 @@ bg_open(struct app *a)
 	}
 	o.connect = bg_connect;
 	o.connect_arg = a;
+	o.interrupt = bg_key_waiting;
 	if (mirror_open(&a->mirror, a->search, &o) < 0) {
 		buf_adds(&bg.problem, err_msg());
 		search_close(a->search);
