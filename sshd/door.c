@@ -45,7 +45,7 @@
 #define DOOR_TO_UI_MAX (4u << 20) /* keys held for a busy UI, in bytes */
 #define DOOR_NO_TTY_MSG "tuimail needs a terminal: use ssh -t\r\n"
 /* Leaves the alternate screen, shows the cursor, resets attributes. */
-#define DOOR_TTY_RESET "\033[0m\033[?25h\033[?1049l\r\n"
+#define DOOR_TTY_RESET "\033[0m\033[?25h\033[?2004l\033[?1049l\r\n"
 
 enum door_auth { DOOR_AUTH_NONE, DOOR_AUTH_CODE, DOOR_AUTH_DONE };
 enum door_kbd { DOOR_KBD_IDLE, DOOR_KBD_PASSWORD, DOOR_KBD_CODE };

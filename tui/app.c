@@ -472,6 +472,24 @@ app_global(struct app *a, enum tui_request req)
 	}
 }
 
+/*
+ * A paste is text: only views that take text (their key hook) get it.
+ * Elsewhere it is dropped whole, or a pasted "d" would delete. Esc ends
+ * a paste whose end never comes. Returns 1 when key was dropped.
+ */
+static int
+app_paste_dropped(struct app *a, int key)
+{
+	if (key == TK_PASTE_START)
+		a->pasting = 1;
+	else if (!a->pasting)
+		return key == TK_PASTE_END; /* the end of a paste a view took */
+	else if (key == TK_PASTE_END || key == TK_ESC)
+		a->pasting = 0;
+	app_message(a, "a paste goes only into text fields: it was ignored");
+	return 1;
+}
+
 /* Handles one key typed in the view on top. */
 static void
 app_key(struct app *a, int key)
@@ -485,6 +503,8 @@ app_key(struct app *a, int key)
 	if (key == TK_RESIZE)
 		return;
 	if (v->ops->key && v->ops->key(a, v, key) == VIEW_DONE)
+		return;
+	if (app_paste_dropped(a, key))
 		return;
 	req = keymap_lookup(a->km, v->ops->ctx, key);
 	if (req == REQ_NONE) {

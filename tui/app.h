@@ -80,6 +80,7 @@ struct app {
 	int n_views;
 	struct buf message;	/* the message line */
 	int message_error;
+	int pasting;		/* a paste no view takes: dropped until its end */
 	int quit;		/* the user quit */
 	int hangup;		/* the terminal went away */
 	volatile sig_atomic_t *stop; /* set by a signal handler */

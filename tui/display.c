@@ -6,6 +6,12 @@
  * becomes one colour pair plus attributes; colorN is mapped down on
  * terminals with fewer than 256 colours, and NO_COLOR (or a theme
  * without colours) keeps the attributes only.
+ *
+ * Bracketed paste is on while the screen is: the terminal sends a paste
+ * between ESC [ 200 ~ and ESC [ 201 ~, which display_read_key() turns
+ * into TK_PASTE_START and TK_PASTE_END. These are not in terminfo's key
+ * list, so curses (keypad mode) hands them over as an ESC and the raw
+ * bytes after it, and they are matched here.
  */
 #include <errno.h>
 #include <locale.h>
@@ -26,6 +32,13 @@
 
 #define DISPLAY_FALLBACK_TERM "xterm-256color"
 #define DISPLAY_ESCDELAY 25 /* ms to wait for the rest of an escape sequence */
+/*
+ * Inside a paste an ESC is most likely the start of the closing bracket,
+ * cut by the network: wait longer for the rest of it.
+ */
+#define DISPLAY_PASTE_ESCDELAY 500
+#define DISPLAY_PASTE_ON "\033[?2004h"
+#define DISPLAY_PASTE_OFF "\033[?2004l"
 /* Readable input that never makes a key this often is an end of file. */
 #define DISPLAY_MAX_EMPTY_READS 100
 
@@ -35,6 +48,30 @@ static short display_pairs[TH_COUNT];
 static struct buf display_scratch = BUF_INIT;
 static struct buf display_line = BUF_INIT;
 static int display_empty_reads;
+
+static void display_reset_input(void);
+
+/*
+ * Writes the control sequence s to the terminal now. Not putp(): with
+ * newterm() on stdout its bytes stay in a buffer nothing flushes. A
+ * terminal that cannot take it has gone: nothing to do about that.
+ */
+static void
+display_send(const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(STDOUT_FILENO, s, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		s += n;
+		len -= (size_t)n;
+	}
+}
 
 /*
  * Sets up curses on the terminal of stdin and stdout: UTF-8 locale first,
@@ -48,6 +85,7 @@ display_open(void)
 	struct theme t;
 
 	setlocale(LC_ALL, "C.UTF-8");
+	display_reset_input();
 	display_screen = newterm(NULL, stdout, stdin);
 	if (!display_screen)
 		display_screen = newterm(DISPLAY_FALLBACK_TERM, stdout, stdin);
@@ -62,6 +100,7 @@ display_open(void)
 	nodelay(stdscr, TRUE);
 	set_escdelay(DISPLAY_ESCDELAY);
 	curs_set(0);
+	display_send(DISPLAY_PASTE_ON);
 	theme_defaults(&t);
 	display_theme(&t, 0);
 	return 0;
@@ -74,6 +113,7 @@ display_close(void)
 	if (!display_screen)
 		return;
 	endwin();
+	display_send(DISPLAY_PASTE_OFF);
 	delscreen(display_screen);
 	display_screen = NULL;
 	buf_release(&display_scratch);
@@ -294,8 +334,109 @@ display_map_function_key(wint_t k)
  */
 static unsigned char display_mb[4];
 static size_t display_mb_len, display_mb_need;
-/* A key read after a cut character, to be returned next. */
-static int display_held = -1;
+
+/*
+ * Keys read from curses but given back, to be read again first: the key
+ * after a cut character, the bytes after an ESC that began no paste
+ * bracket. At most 1 + 5 wait at once; room for more is kept anyway.
+ */
+static int display_q[16];
+static size_t display_qn;
+
+/*
+ * The escape sequence being matched against the paste brackets (both
+ * 6 bytes, differing in the fifth only), with the time to give up
+ * waiting for the rest; and whether a paste is coming in, its last
+ * byte a CR.
+ */
+static const char display_paste_start[] = "\033[200~";
+static const char display_paste_end[] = "\033[201~";
+#define DISPLAY_BRACKET_LEN (sizeof(display_paste_start) - 1)
+static int display_esc[DISPLAY_BRACKET_LEN];
+static size_t display_esc_len;
+static long display_esc_deadline;
+static int display_pasting, display_paste_cr;
+
+static long display_now_ms(void);
+
+/* Forgets what is half read, from a screen before. */
+static void
+display_reset_input(void)
+{
+	display_mb_len = display_qn = display_esc_len = 0;
+	display_pasting = display_paste_cr = 0;
+}
+
+/* The next key given back, or from curses; -1 when there is none. */
+static int
+display_raw(void)
+{
+	int k;
+
+	if (display_qn) {
+		k = display_q[0];
+		memmove(display_q, display_q + 1,
+			--display_qn * sizeof(*display_q));
+		return k;
+	}
+	k = getch();
+	if (k == ERR)
+		return -1;
+	display_empty_reads = 0;
+	return k;
+}
+
+/* Gives back keys k[0..n), to be read again before anything else. */
+static void
+display_unget(const int *k, size_t n)
+{
+	if (display_qn + n > sizeof(display_q) / sizeof(*display_q))
+		fatal("display: too many keys given back");
+	memmove(display_q + n, display_q, display_qn * sizeof(*display_q));
+	memcpy(display_q, k, n * sizeof(*k));
+	display_qn += n;
+}
+
+/*
+ * Goes on matching the sequence begun in display_esc. Returns
+ * TK_PASTE_START or TK_PASTE_END for a whole bracket, 0 while the rest
+ * has not come yet, or TK_ESC for anything else: the bytes after the ESC
+ * are given back, to be read as the keys they are. An ESC alone for
+ * DISPLAY_PASTE_ESCDELAY inside a paste is the Esc key of a user whose
+ * terminal never closed the paste: it closes it (TK_PASTE_END).
+ */
+static int
+display_match_esc(void)
+{
+	size_t i = display_esc_len;
+	int k;
+
+	while (display_esc_len < DISPLAY_BRACKET_LEN) {
+		k = display_raw();
+		if (k < 0) {
+			if (display_now_ms() < display_esc_deadline)
+				return 0;
+			break;
+		}
+		i = display_esc_len;
+		display_esc[display_esc_len++] = k;
+		if (k != display_paste_start[i] && k != display_paste_end[i])
+			break;
+	}
+	if (display_esc_len == DISPLAY_BRACKET_LEN &&
+	    display_esc[DISPLAY_BRACKET_LEN - 1] == '~') {
+		display_esc_len = 0;
+		display_paste_cr = 0;
+		display_pasting = display_esc[4] == '0';
+		return display_pasting ? TK_PASTE_START : TK_PASTE_END;
+	}
+	display_unget(display_esc + 1, display_esc_len - 1);
+	k = display_pasting && display_esc_len == 1 ? TK_PASTE_END : TK_ESC;
+	if (k == TK_PASTE_END)
+		display_pasting = 0;
+	display_esc_len = 0;
+	return k;
+}
 
 /* The length of the UTF-8 sequence that byte c starts, or 0. */
 static size_t
@@ -315,27 +456,28 @@ display_utf8_len(int c)
  * getch() (8 bits: the terminal is CS8 without ISTRIP, as a pty and
  * any UTF-8 terminal is) and are put together here; a byte that starts
  * no character, or a character cut short, is one U+FFFD, and the keys
- * after it are kept.
+ * after it are kept. The paste brackets become TK_PASTE_START and
+ * TK_PASTE_END, and inside a paste CR LF is one Enter.
  */
 static int
 display_read_key(void)
 {
 	uint32_t cp;
-	int k;
+	int k, cr;
 
 	for (;;) {
-		if (display_held >= 0) {
-			k = display_held;
-			display_held = -1;
-		} else {
-			k = getch();
-			if (k == ERR)
-				return -1;
-			display_empty_reads = 0;
+		if (display_esc_len) {
+			k = display_match_esc();
+			return k ? k : -1;
 		}
+		k = display_raw();
+		if (k < 0)
+			return -1;
+		cr = display_paste_cr;
+		display_paste_cr = 0;
 		if (display_mb_len && (k >= KEY_MIN || (k & 0xC0) != 0x80)) {
 			display_mb_len = 0;
-			display_held = k;
+			display_unget(&k, 1);
 			return 0xFFFD;
 		}
 		if (k >= KEY_MIN) {
@@ -360,8 +502,22 @@ display_read_key(void)
 			display_mb_len = 1;
 			continue;
 		}
-		if (k == '\n' || k == '\r')
+		if (k == TK_ESC) {
+			/* curses waited for a key sequence already. */
+			display_esc[0] = k;
+			display_esc_len = 1;
+			display_esc_deadline = display_now_ms();
+			display_esc_deadline += display_pasting
+							? DISPLAY_PASTE_ESCDELAY
+							: DISPLAY_ESCDELAY;
+			continue;
+		}
+		if (display_pasting && k == '\n' && cr)
+			continue;
+		if (k == '\n' || k == '\r') {
+			display_paste_cr = display_pasting && k == '\r';
 			return TK_ENTER;
+		}
 		if (k == 127)
 			return TK_BACKSPACE;
 		return k;
@@ -382,15 +538,17 @@ display_now_ms(void)
  * Waits up to timeout_ms (-1: for ever) for a key, watching fd (-1:
  * none) too. Returns the key (keys.h: a code point, a control key or a
  * TK_ key; TK_RESIZE after the terminal changed size) or an enum
- * display_event. Waits in poll() rather than in curses, so that a signal
- * and the hang-up of the terminal end the wait.
+ * display_event. Waits in poll() rather than in curses, so that a
+ * signal and the hang-up of the terminal end the wait. An ESC is
+ * returned once the rest of a paste bracket has had time to come
+ * (DISPLAY_ESCDELAY; inside a paste longer).
  */
 int
 display_key(int timeout_ms, int fd)
 {
 	struct pollfd pfd[2];
 	long deadline = timeout_ms >= 0 ? display_now_ms() + timeout_ms : 0;
-	int k, rc, wait, interrupted = 0;
+	int k, rc, wait, esc, interrupted = 0;
 
 	for (;;) {
 		k = display_read_key();
@@ -404,6 +562,15 @@ display_key(int timeout_ms, int fd)
 
 			wait = left > 0 ? (int)left : 0;
 		}
+		/* An ESC waits for the rest of its sequence, not longer. */
+		esc = display_esc_len > 0;
+		if (esc) {
+			long left = display_esc_deadline - display_now_ms();
+			int w = left > 0 ? (int)left : 0;
+
+			if (wait < 0 || w < wait)
+				wait = w;
+		}
 		pfd[0].fd = STDIN_FILENO;
 		pfd[1].fd = fd;
 		pfd[0].events = pfd[1].events = POLLIN;
@@ -416,8 +583,12 @@ display_key(int timeout_ms, int fd)
 			interrupted = 1;
 			continue;
 		}
-		if (rc == 0)
+		if (rc == 0) {
+			if (esc && (timeout_ms < 0 ||
+				    deadline - display_now_ms() > 0))
+				continue;
 			return DISPLAY_TIMEOUT;
+		}
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			return DISPLAY_HANGUP;
 		if (pfd[0].revents & POLLIN) {

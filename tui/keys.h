@@ -1,7 +1,10 @@
 /*
  * keys.h: tuimail's own key codes, so that only display.c knows curses.
  * A key is a Unicode code point, a control key (1 to 31), or one of the
- * named keys below, which lie beyond Unicode.
+ * named keys below, which lie beyond Unicode. PasteStart and PasteEnd
+ * are not keys but the brackets the terminal puts around a paste
+ * (xterm's bracketed paste mode): what comes between them is text, and
+ * CR LF comes as one Enter.
  */
 #ifndef TUIMAIL_KEYS_H
 #define TUIMAIL_KEYS_H
@@ -31,7 +34,9 @@
 	X(TK_F9, "F9")                   \
 	X(TK_F10, "F10")                 \
 	X(TK_F11, "F11")                 \
-	X(TK_F12, "F12")
+	X(TK_F12, "F12")                 \
+	X(TK_PASTE_START, "PasteStart")  \
+	X(TK_PASTE_END, "PasteEnd")
 
 #define TK_BASE 0x110000 /* first code after Unicode */
 #define TK_ENTER '\r'

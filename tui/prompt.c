@@ -3,7 +3,8 @@
  * or no, a choice of letters, a line of text (folder names, find), and
  * the folder picker over the view area. Each runs its own key loop over
  * the drawn screen; Esc or ^G cancels, and so does the end of the
- * session (a hang-up or a signal).
+ * session (a hang-up or a signal). A bracketed paste is text for a line
+ * of text, and no answer at all to the others.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,27 @@ prompt_key(struct app *a)
 	}
 }
 
+/*
+ * Follows the paste brackets in *pasting. Returns 1 when k is one (and
+ * no key to act on), else 0.
+ */
+static int
+prompt_bracket(int k, int *pasting)
+{
+	if (k != TK_PASTE_START && k != TK_PASTE_END)
+		return 0;
+	*pasting = k == TK_PASTE_START;
+	return 1;
+}
+
+/* Whether key k is a character to type. */
+static int
+prompt_printable(int k)
+{
+	return k >= 0x20 && k < TK_BASE && k != 0x7f &&
+	       !(k >= 0x80 && k < 0xa0);
+}
+
 /* Returns 1 for the keys that cancel a question: Esc and ^G. */
 static int
 prompt_is_cancel(int k)
@@ -79,11 +101,13 @@ int
 prompt_choice(struct app *a, const char *question, const char *keys)
 {
 	const char *hit;
-	int k;
+	int k, pasting = 0;
 
 	for (;;) {
 		prompt_show(a, question, strlen(question), -1);
 		k = prompt_key(a);
+		if (k >= 0 && (prompt_bracket(k, &pasting) || pasting))
+			continue;
 		if (k < 0 || prompt_is_cancel(k) || k == TK_ENTER)
 			return -1;
 		if (k > 0 && k < 128 && (hit = strchr(keys, k)) != NULL)
@@ -234,7 +258,9 @@ prompt_history_entry(const char *label, size_t i)
  * Reads a line of text after label, starting from what text holds.
  * Enter accepts (0), Esc or ^G cancels (-1); Backspace, Delete, Left,
  * Right, Home (^A), End (^E) and ^U (clear) edit; Up (^P) and Down (^N)
- * go through the lines accepted before at the same question.
+ * go through the lines accepted before at the same question. A paste
+ * is text: its tabs and line breaks become spaces (none at its end),
+ * other control characters are dropped.
  */
 int
 prompt_text(struct app *a, const char *label, struct buf *text)
@@ -243,6 +269,7 @@ prompt_text(struct app *a, const char *label, struct buf *text)
 	const char *past;
 	size_t pos = text->len, skip, at = 0;
 	int k, rows, cols, lw, cw, rc = -1;
+	int pasting = 0, pasted = 0, brk = 0;
 
 	for (;;) {
 		display_size(&rows, &cols);
@@ -258,6 +285,25 @@ prompt_text(struct app *a, const char *label, struct buf *text)
 		buf_add(&line, text->buf + skip, text->len - skip);
 		prompt_show(a, line.buf, line.len, cw < cols ? cw : cols - 1);
 		k = prompt_key(a);
+		if (k >= 0 && prompt_bracket(k, &pasting)) {
+			pasted = brk = 0;
+			continue;
+		}
+		if (k >= 0 && pasting) {
+			if (k == TK_ENTER) {
+				brk = pasted;
+				continue;
+			}
+			if (k == TK_TAB)
+				k = ' ';
+			if (!prompt_printable(k))
+				continue;
+			if (brk) {
+				prompt_insert(text, pos++, " ", 1);
+				brk = 0;
+			}
+			pasted = 1;
+		}
 		if (k < 0 || prompt_is_cancel(k))
 			break;
 		if (k == TK_ENTER) {
@@ -305,8 +351,7 @@ prompt_text(struct app *a, const char *label, struct buf *text)
 		} else if (k == TK_CTRL('U')) {
 			buf_reset(text);
 			pos = 0;
-		} else if (k >= 0x20 && k < TK_BASE && k != 0x7f &&
-			   !(k >= 0x80 && k < 0xa0)) {
+		} else if (prompt_printable(k)) {
 			buf_reset(&ch);
 			prompt_add_utf8(&ch, k);
 			prompt_insert(text, pos, ch.buf, ch.len);
@@ -333,7 +378,7 @@ prompt_folder(struct app *a, const char *label, size_t *folder)
 	struct view_rect r;
 	enum tui_request req;
 	size_t cur = 0, top = 0, page;
-	int k, rows, cols, rc = -1;
+	int k, rows, cols, rc = -1, pasting = 0;
 
 	if (a->n_folders == 0) {
 		app_error(a, "no folders");
@@ -358,6 +403,8 @@ prompt_folder(struct app *a, const char *label, size_t *folder)
 				 TH_NORMAL, q.buf, q.len);
 		display_refresh();
 		k = prompt_key(a);
+		if (k >= 0 && (prompt_bracket(k, &pasting) || pasting))
+			continue;
 		if (k < 0 || prompt_is_cancel(k))
 			break;
 		req = keymap_lookup(a->km, KM_FOLDERS, k);

@@ -4,7 +4,9 @@
  * each an editor (editor.c); From is the account's. Keys not bound in
  * the [composer] section are typed into the field with the cursor, and a
  * paste is taken in one go (the keys already waiting are read at once)
- * so that a megabyte does not redraw the screen a million times.
+ * so that a megabyte does not redraw the screen a million times. A paste
+ * the terminal brackets (TK_PASTE_START .. TK_PASTE_END) is text however
+ * it looks: no key in it is a request.
  *
  * Nothing typed may be lost: the draft goes to the Drafts folder every
  * COMPOSE_AUTOSAVE_S seconds while it changes, on postpone, when sending
@@ -65,6 +67,12 @@ struct compose_priv {
 	long last_key_ms;
 	int closing;			/* sent or cancelled: nothing to save */
 	int cur_row, cur_col;		/* the cursor on screen, -1: none */
+	/*
+	 * A bracketed paste coming in: in a header field, whether text came
+	 * yet, a line break is waiting (to be ", " or the end of Subject),
+	 * and lines were dropped.
+	 */
+	int pasting, paste_text, paste_break, paste_dropped;
 	int body_cols, body_rows;	/* the text's size when last drawn */
 	/* Completion: the candidates for the entry being completed. */
 	char *comp[COMPOSE_COMPLETIONS];
@@ -1191,13 +1199,66 @@ compose_printable(int k)
 	return k >= 0x20 && k < TK_BASE && k != 0x7f && !(k >= 0x80 && k < 0xa0);
 }
 
+/* Whether key k belongs to a bracketed paste: a bracket, or inside one. */
+static int
+compose_in_paste(const struct compose_priv *p, int k)
+{
+	return p->pasting || k == TK_PASTE_START || k == TK_PASTE_END;
+}
+
+/*
+ * Takes key k of a bracketed paste as text. In the text a tab becomes
+ * spaces to the next tab stop (the editor's rule: columns, soft wrap and
+ * the mail sent then look alike everywhere) and Enter a new line. In an
+ * address field the lines are joined with ", " (one address a line is
+ * a list), in Subject only the first line is kept. Other control
+ * characters and function keys are dropped: none of them is a request.
+ * Each paste is one undo step.
+ */
+static void
+compose_paste_key(struct app *a, struct compose_priv *p, int k)
+{
+	struct editor *e = &p->ed[p->field];
+	int body = p->field == CF_BODY;
+
+	if (k == TK_PASTE_START || k == TK_PASTE_END) {
+		if (k == TK_PASTE_END && p->paste_dropped)
+			app_message(a, "Subject: only the first line of the "
+				       "paste was kept");
+		editor_undo_break(e);
+		p->pasting = k == TK_PASTE_START;
+		p->paste_text = p->paste_break = p->paste_dropped = 0;
+		return;
+	}
+	if (k == TK_ENTER) {
+		if (body)
+			editor_newline(e);
+		else if (p->paste_text)
+			p->paste_break = 1;
+		return;
+	}
+	if (k != TK_TAB && !compose_printable(k))
+		return;
+	if (p->paste_break && p->field == CF_SUBJECT) {
+		p->paste_dropped = 1;
+		return;
+	}
+	if (p->paste_break) {
+		editor_insert(e, ", ", 2);
+		p->paste_break = 0;
+	}
+	editor_insert_cp(e, (unsigned)k);
+	p->paste_text = 1;
+}
+
 /*
  * Types unbound printable keys (and a new line in the text) into the
  * field, then every key already waiting (a paste) up to
  * COMPOSE_PASTE_MAX; a bound key among them is handled as its request,
- * and ends the run. A pause is counted from the last key taken: a run
- * of a long paste may take longer than COMPOSE_PAUSE_MS to type in, and
- * must stay one undo step with the next.
+ * and ends the run. A bracketed paste is text, key for key
+ * (compose_paste_key()). A pause is counted from the last key taken: a
+ * run of a long paste may take longer than COMPOSE_PAUSE_MS to type in,
+ * and must stay one undo step with the next.
  */
 static int
 compose_key(struct app *a, struct view *v, int key)
@@ -1208,12 +1269,16 @@ compose_key(struct app *a, struct view *v, int key)
 	size_t n = 0;
 	int k;
 
-	if (req == REQ_NEWLINE ? p->field != CF_BODY
-			       : req != REQ_NONE || !compose_printable(key))
+	if (!compose_in_paste(p, key) &&
+	    (req == REQ_NEWLINE ? p->field != CF_BODY
+				: req != REQ_NONE || !compose_printable(key)))
 		return VIEW_PASS;
-	if (compose_now_ms() - p->last_key_ms >= COMPOSE_PAUSE_MS)
+	if (!p->pasting &&
+	    compose_now_ms() - p->last_key_ms >= COMPOSE_PAUSE_MS)
 		editor_undo_break(&p->ed[p->field]);
-	if (req == REQ_NEWLINE)
+	if (compose_in_paste(p, key))
+		compose_paste_key(a, p, key);
+	else if (req == REQ_NEWLINE)
 		compose_request(a, v, req);
 	else
 		editor_insert_cp(&p->ed[p->field], (unsigned)key);
@@ -1223,6 +1288,10 @@ compose_key(struct app *a, struct view *v, int key)
 			if (k == DISPLAY_HANGUP)
 				a->hangup = 1;
 			break;
+		}
+		if (compose_in_paste(p, k)) {
+			compose_paste_key(a, p, k);
+			continue;
 		}
 		req = keymap_lookup(a->km, KM_COMPOSER, k);
 		if (req == REQ_NONE && compose_printable(k)) {

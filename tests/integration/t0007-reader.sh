@@ -581,6 +581,19 @@ test_expect_success 'door mode: the usage GETQUOTAROOT reports reaches the door,
 	keys usage q && wait_screen usage "SSH-EXIT=0"
 '
 
+test_expect_success 'a paste into the message list is ignored, never taken as keys' '
+	to_list &&
+	keys "$W" "\$" && wait_screen "$W" "INBOX: [0-9]+/[0-9]+ " &&
+	n=$(imap_count jane@example.com "$PW" INBOX) &&
+	printf "dddd\$q" >paste-keys.txt &&
+	tmx load-buffer paste-keys.txt && tmx paste-buffer -p -t "$W" &&
+	wait_screen "$W" "a paste goes only into text fields" &&
+	! screen "$W" | grep -q "^D  " &&
+	keys "$W" "\$" && sleep 1 &&
+	test "$(imap_count jane@example.com "$PW" INBOX)" = "$n" &&
+	wait_screen "$W" "INBOX: [0-9]+/$n "
+'
+
 test_expect_success 'q from the message list ends the session with status 0' '
 	to_list &&
 	keys "$W" q && wait_screen "$W" "SSH-EXIT=0"

@@ -319,4 +319,35 @@ test_expect_success 'an untouched composer saves its draft by itself within 30 s
 	grep -qx "Nichts getippt seit einer Weile." auto.txt
 '
 
+test_expect_success 'a bracketed paste is text: tabs, key-like lines and ^X ^C stay out of requests' '
+	keys J3 C-c && wait_screen J3 "Keep the draft" && keys J3 d &&
+	wait_screen J3 "^q:Quit" &&
+	printf "bob@example.com\ncarol@example.com\n" >paste-to.txt &&
+	printf "Tab\there\nzweite Zeile\n" >paste-subject.txt &&
+	printf "a\tb\nq\n\teingerückt\ny\nEnde\030\003" >paste-body.txt &&
+	printf "/nonexistent\n" >paste-prompt.txt &&
+	keys J3 m && wait_screen J3 "^To:" &&
+	tmx load-buffer paste-to.txt && tmx paste-buffer -p -t J3 &&
+	wait_screen J3 "^To: bob@example.com, carol@example.com *$" &&
+	keys J3 Tab Tab Tab && keys J3 -l "Paste: " &&
+	tmx load-buffer paste-subject.txt && tmx paste-buffer -p -t J3 &&
+	wait_screen J3 "^Subject: Paste: Tab +here *$" &&
+	wait_screen J3 "only the first line of the paste was kept" &&
+	keys J3 Tab &&
+	tmx load-buffer paste-body.txt && tmx paste-buffer -p -t J3 &&
+	wait_screen J3 "^ +eingerückt" &&
+	keys J3 -l "Z" && wait_screen J3 "^EndeZ" &&
+	! screen J3 | grep -q "Send to" &&
+	keys J3 C-o && wait_screen J3 "^Attach file:" &&
+	tmx load-buffer paste-prompt.txt && tmx paste-buffer -p -t J3 &&
+	wait_screen J3 "^Attach file: /nonexistent *$" &&
+	keys J3 C-g && wait_screen J3 "^EndeZ" &&
+	keys J3 C-p && wait_screen J3 "draft saved" &&
+	show jane@example.com $JPW Drafts >pasted.txt && cat -A pasted.txt &&
+	grep -q "|Paste: Tab      here|" pasted.txt &&
+	grep -qx "a       b" pasted.txt && grep -qx "q" pasted.txt &&
+	grep -qx "        eingerückt" pasted.txt && grep -qx "y" pasted.txt &&
+	grep -qx "EndeZ" pasted.txt
+'
+
 test_done

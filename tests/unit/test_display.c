@@ -2,7 +2,9 @@
  * Unit tests for the key reading of tui/display.c, through a real pty:
  * a paste whose UTF-8 characters arrive cut between two reads of the
  * terminal must come out whole, key for key, and a stray byte costs one
- * U+FFFD, not the keys after it.
+ * U+FFFD, not the keys after it. The paste brackets of xterm's
+ * bracketed paste mode become TK_PASTE_START and TK_PASTE_END however
+ * they are cut, and an Esc key stays an Esc key.
  */
 #include <fcntl.h>
 #include <locale.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -35,10 +38,16 @@ drain(int master)
 		;
 }
 
-/* Opens the display on a new pty: 0 or -1. */
+/*
+ * Opens the display on a new pty: 0 or -1. What it sends to the terminal
+ * goes to out, or is dropped when out is NULL.
+ */
 static int
-tty_open(struct tty *t)
+tty_open_out(struct tty *t, struct buf *out)
 {
+	char b[4096];
+	ssize_t n;
+
 	int slave;
 
 	if (openpty(&t->master, &slave, NULL, NULL, NULL) < 0)
@@ -53,8 +62,16 @@ tty_open(struct tty *t)
 	setenv("TERM", "xterm-256color", 1);
 	if (display_open() < 0)
 		return -1;
-	drain(t->master);
+	while ((n = read(t->master, b, sizeof(b))) > 0)
+		if (out)
+			buf_add(out, b, (size_t)n);
 	return 0;
+}
+
+static int
+tty_open(struct tty *t)
+{
+	return tty_open_out(t, NULL);
 }
 
 static void
@@ -86,6 +103,12 @@ keys(struct tty *t, struct buf *out)
 	while ((k = display_key(200, -1)) >= 0) {
 		if (k < TK_BASE)
 			buf_add(out, u, san_utf8_encode((uint32_t)k, u));
+		else if (k == TK_PASTE_START)
+			buf_adds(out, "<PS>");
+		else if (k == TK_UP)
+			buf_adds(out, "<Up>");
+		else if (k == TK_PASTE_END)
+			buf_adds(out, "<PE>");
 		else
 			buf_addf(out, "<%d>", k);
 		drain(t->master);
@@ -167,6 +190,125 @@ test_invalid(void **state)
 	buf_release(&got);
 }
 
+/* The mode is asked for with the screen, and turned off with it. */
+static void
+test_paste_mode(void **state)
+{
+	struct buf on = BUF_INIT, off = BUF_INIT;
+	char b[4096];
+	struct tty t;
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(tty_open_out(&t, &on), 0);
+	display_refresh();
+	while ((n = read(t.master, b, sizeof(b))) > 0)
+		buf_add(&on, b, (size_t)n);
+	display_close();
+	while ((n = read(t.master, b, sizeof(b))) > 0)
+		buf_add(&off, b, (size_t)n);
+	tty_close(&t);
+	assert_non_null(strstr(on.buf, "\033[?2004h"));
+	assert_null(strstr(on.buf, "\033[?2004l"));
+	assert_non_null(strstr(off.buf, "\033[?2004l"));
+	buf_release(&on);
+	buf_release(&off);
+}
+
+/*
+ * A paste in one piece: the brackets are keys of their own, a tab is a
+ * tab, CR LF is one Enter and a lone LF another; outside, keys as ever.
+ */
+static void
+test_paste_whole(void **state)
+{
+	const char in[] = "a\033[200~q\tx\r\ny\nz\033[201~b\r";
+	struct buf got = BUF_INIT;
+	struct tty t;
+
+	(void)state;
+	assert_int_equal(tty_open(&t), 0);
+	put(&t, in, sizeof(in) - 1);
+	keys(&t, &got);
+	tty_close(&t);
+	assert_string_equal(got.buf, "a<PS>q\tx\ry\rz<PE>b\r");
+	buf_release(&got);
+}
+
+/*
+ * Brackets cut between reads, one of them waiting longer than curses'
+ * ESCDELAY inside the paste, and a cut character before one.
+ */
+static void
+test_paste_cut(void **state)
+{
+	struct buf got = BUF_INIT;
+	struct tty t;
+
+	(void)state;
+	assert_int_equal(tty_open(&t), 0);
+	put(&t, "\033[20", 4);
+	/* Not an Esc yet: the rest has some time to come. */
+	assert_int_equal(display_key(0, -1), DISPLAY_TIMEOUT);
+	put(&t, "0~h\xc3", 4);
+	keys(&t, &got);
+	put(&t, "\xbc\033", 2);
+	keys(&t, &got);
+	put(&t, "[201~", 5);
+	keys(&t, &got);
+	put(&t, "\033", 1);
+	put(&t, "[200~1\0332", 8);
+	put(&t, "\033[201~\r", 7);
+	keys(&t, &got);
+	tty_close(&t);
+	assert_string_equal(got.buf, "<PS>h\xc3\xbc" "<PE><PS>1\0332<PE>\r");
+	buf_release(&got);
+}
+
+/* A monotonic clock in milliseconds. */
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/*
+ * Esc alone is an Esc soon, and other sequences are what they were: a
+ * cursor key, or an ESC followed by its bytes. Inside a paste whose end
+ * never comes, Esc closes the paste.
+ */
+static void
+test_esc(void **state)
+{
+	const char in[] = "\033OAx\033[2x\r";
+	struct buf got = BUF_INIT;
+	struct tty t;
+	long t0;
+
+	(void)state;
+	assert_int_equal(tty_open(&t), 0);
+	put(&t, "\033", 1);
+	t0 = now_ms();
+	assert_int_equal(display_key(2000, -1), TK_ESC);
+	assert_true(now_ms() - t0 < 300);
+	put(&t, in, sizeof(in) - 1);
+	keys(&t, &got);
+	assert_string_equal(got.buf, "<Up>x\033[2x\r");
+	buf_reset(&got);
+	put(&t, "\033[200~a", 7);
+	keys(&t, &got);
+	assert_string_equal(got.buf, "<PS>a");
+	put(&t, "\033", 1);
+	assert_int_equal(display_key(2000, -1), TK_PASTE_END);
+	put(&t, "\033", 1);
+	assert_int_equal(display_key(2000, -1), TK_ESC);
+	tty_close(&t);
+	buf_release(&got);
+}
+
 int
 main(void)
 {
@@ -174,6 +316,10 @@ main(void)
 		cmocka_unit_test(test_cut_utf8),
 		cmocka_unit_test(test_bytewise),
 		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_paste_mode),
+		cmocka_unit_test(test_paste_whole),
+		cmocka_unit_test(test_paste_cut),
+		cmocka_unit_test(test_esc),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
