@@ -269,6 +269,9 @@ less() { awk -v a="$1" -v b="$2" 'BEGIN {
 	if (a == "-" || b == "-") print "-"; else printf "%.1f\n", a - b }'; }
 row "  the same less the login, cold" "$(less "$c_cold" "$login_ms")" 300 ms
 row "  the same less the login, warm" "$(less "$c_warm" "$login_ms")" 100 ms
+c_check=$(cmed tui-warm checked)
+row "  warm: the list checked with the server (SELECT)" "$c_check" - ms
+row "  the same less the login" "$(less "$c_check" "$login_ms")" - ms
 row "page down, cold" "$(cmed tui-cold page)" 20 ms
 row "page down, warm" "$(cmed tui-warm page)" 20 ms
 row "jump to the oldest (*), cold" "$(cmed tui-cold last)" 300 ms

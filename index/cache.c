@@ -593,9 +593,10 @@ cache_setting_set(struct cache *c, const char *key, const char *value)
 
 /*
  * Reads the order of folder's rows stored under how, when it was stored
- * for exactly state (UIDVALIDITY, UIDNEXT, EXISTS and HIGHESTMODSEQ).
- * Returns 1 with *rows (len bytes, the caller's to free), 0 when there is
- * none for that state, -1 on error.
+ * for exactly state (UIDVALIDITY, UIDNEXT, EXISTS and HIGHESTMODSEQ), or
+ * whatever state it was stored for when state is NULL (a preview before
+ * SELECT answers). Returns 1 with *rows (len bytes, the caller's to
+ * free), 0 when there is none for that state, -1 on error.
  */
 int
 cache_order_get(struct cache *c, const char *folder, const char *how,
@@ -609,17 +610,21 @@ cache_order_get(struct cache *c, const char *folder, const char *how,
 	*rows = NULL;
 	*len = 0;
 	if (sqlite3_prepare_v2(c->db,
-			       "SELECT rows FROM orders WHERE folder = ?1 AND "
-			       "how = ?2 AND uidvalidity = ?3 AND uidnext = ?4 "
-			       "AND msgs = ?5 AND modseq = ?6",
+			       state ? "SELECT rows FROM orders WHERE "
+				       "folder = ?1 AND how = ?2 AND "
+				       "uidvalidity = ?3 AND uidnext = ?4 "
+				       "AND msgs = ?5 AND modseq = ?6"
+				     : "SELECT rows FROM orders WHERE "
+				       "folder = ?1 AND how = ?2",
 			       -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 2, how, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, state->uidvalidity) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 4, state->uidnext) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 5, state->exists) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 6, (sqlite3_int64)state->highestmodseq) !=
-		    SQLITE_OK) {
+	    (state &&
+	     (sqlite3_bind_int64(st, 3, state->uidvalidity) != SQLITE_OK ||
+	      sqlite3_bind_int64(st, 4, state->uidnext) != SQLITE_OK ||
+	      sqlite3_bind_int64(st, 5, state->exists) != SQLITE_OK ||
+	      sqlite3_bind_int64(st, 6, (sqlite3_int64)state->highestmodseq) !=
+		      SQLITE_OK))) {
 		cache_fail(c, "read an order");
 		goto out;
 	}

@@ -245,6 +245,10 @@ struct mailbox_row {
 
 int mailbox_open(struct mailbox **out, struct imap_conn *c, struct cache *k,
 		 const char *folder, const struct mailbox_opts *o);
+/* The cached rows alone, to draw while SELECT runs (see mailbox.c). */
+int mailbox_open_preview(struct mailbox **out, struct imap_conn *c,
+			 struct cache *k, const char *folder,
+			 const struct mailbox_opts *o);
 void mailbox_close(struct mailbox *m);
 size_t mailbox_count(const struct mailbox *m);
 const struct imap_mailbox_info *mailbox_info(const struct mailbox *m);

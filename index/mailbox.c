@@ -47,6 +47,7 @@ struct mailbox {
 	unsigned own_expunged;	/* EXPUNGEs of our own, not yet noticed */
 	enum imap_sort_key key;	/* the key the order was made with */
 	int threaded;		/* the order is UID THREAD's */
+	int preview;		/* from the cache alone, before SELECT */
 };
 
 /* One flag change, for the cache. */
@@ -473,6 +474,57 @@ out:
 	return rc;
 }
 
+/*
+ * The folder as the cache last saw it, for a first screen drawn while the
+ * server still works on SELECT (Dovecot reads its whole index of a large
+ * Maildir then: tens of milliseconds on 100,000 messages). The rows are
+ * the order stored for o and the envelopes cached for them; nothing is
+ * asked of the server, and the caller replaces it with mailbox_open()'s
+ * (which checks every bit of it) before anything else is done with it.
+ * Returns 0, or -1 when the cache holds no such order (no error set).
+ */
+int
+mailbox_open_preview(struct mailbox **out, struct imap_conn *c,
+		     struct cache *k, const char *folder,
+		     const struct mailbox_opts *o)
+{
+	struct mailbox *m;
+	int threaded = o->threaded &&
+		       imap_has_capability(c, "THREAD=REFERENCES");
+	void *data = NULL;
+	size_t len = 0, each = threaded ? sizeof(*m->thread)
+					: sizeof(*m->uids);
+	char how[64];
+
+	*out = NULL;
+	if (!k || (!threaded && o->sort != IMAP_SORT_ARRIVAL &&
+		   !imap_has_capability(c, "SORT")))
+		return -1;
+	mailbox_how(o, threaded, o->sort, how, sizeof(how));
+	if (cache_order_get(k, folder, how, NULL, &data, &len) <= 0 ||
+	    len == 0 || len % each) {
+		free(data);
+		return -1;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m || !(m->folder = strdup(folder)))
+		fatal("out of memory");
+	m->imap = c;
+	m->cache = k;
+	m->trust_cache = 1;
+	m->preview = 1;
+	if (threaded)
+		m->thread = data;
+	else
+		m->uids = data;
+	m->n = len / each;
+	m->opts = *o;
+	m->key = o->sort;
+	m->threaded = threaded;
+	*out = m;
+	return 0;
+}
+
 /* Frees the mailbox (the session and cache stay open). NULL is fine. */
 void
 mailbox_close(struct mailbox *m)
@@ -549,7 +601,8 @@ mailbox_fetch(struct mailbox *m, size_t first, size_t count)
 			k = left;
 		}
 	}
-	if (!k) {
+	/* A preview shows what the cache has; the rest waits for SELECT. */
+	if (!k || m->preview) {
 		rc = 0;
 		goto out;
 	}

@@ -543,7 +543,8 @@ app_run(struct app *a)
 	long last_key = app_now_ms(), quiet;
 	int k, fd, wait, busy = 1;
 
-	if (app_push(a, &view_index_ops, NULL) < 0)
+	/* The list may be up already: session_start() drew a preview. */
+	if (a->n_views == 0 && app_push(a, &view_index_ops, NULL) < 0)
 		return -1;
 	while (!a->quit && !a->hangup && !*a->stop) {
 		app_draw(a);
