@@ -68,16 +68,6 @@ compose_init(void)
 }
 
 static char *
-compose_strdup(const char *s)
-{
-	char *d = strdup(s ? s : "");
-
-	if (!d)
-		fatal("out of memory");
-	return d;
-}
-
-static char *
 compose_strndup(const char *s, size_t n)
 {
 	char *d = strndup(s, n);
@@ -107,7 +97,7 @@ compose_point(struct compose_error *e, enum compose_field field, size_t entry,
 static char *
 compose_one_line(const char *s)
 {
-	char *d = compose_strdup(s), *p, *end;
+	char *d = xstrdup(s), *p, *end;
 
 	for (p = d; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -1023,7 +1013,7 @@ compose_split_type(const char *t, char **type, char **sub)
 			return -1;
 	}
 	*type = compose_strndup(t, (size_t)(slash - t));
-	*sub = compose_strdup(slash + 1);
+	*sub = xstrdup(slash + 1);
 	return 0;
 }
 
@@ -1039,7 +1029,7 @@ compose_file_name(const char *name)
 	clean = compose_one_line(base);
 	if (!*clean) {
 		free(clean);
-		clean = compose_strdup("attachment");
+		clean = xstrdup("attachment");
 	}
 	return clean;
 }
@@ -1260,8 +1250,8 @@ compose_attachment_part(const struct compose_attachment *a)
 
 	if (!a->type || !*a->type ||
 	    compose_split_type(a->type, &type, &sub) < 0) {
-		type = compose_strdup("application");
-		sub = compose_strdup("octet-stream");
+		type = xstrdup("application");
+		sub = xstrdup("octet-stream");
 	}
 	if (strcasecmp(type, "message") == 0 &&
 	    strcasecmp(sub, "rfc822") == 0 &&
@@ -1340,7 +1330,7 @@ compose_add_rcpt(struct compose_out *out, const char *addr)
 	if (!v)
 		fatal("out of memory");
 	out->rcpt = v;
-	v[out->n_rcpt++] = compose_strdup(addr);
+	v[out->n_rcpt++] = xstrdup(addr);
 }
 
 /* Writes msg to out->raw with CRLF line ends, ending in one. */
@@ -1463,7 +1453,7 @@ compose_build(const struct compose_msg *m, struct compose_out *out,
 	} else {
 		out->message_id = compose_new_message_id(dom);
 	}
-	out->from = compose_strdup(from.v[0].addr);
+	out->from = xstrdup(from.v[0].addr);
 	for (i = 0; i < 3; i++)
 		for (j = 0; j < lists[i]->n; j++)
 			compose_add_rcpt(out, lists[i]->v[j].addr);
@@ -1579,7 +1569,7 @@ compose_start_attach(struct compose_start *s, const char *name,
 		fatal("out of memory");
 	s->att = v;
 	v[s->n_att].filename = compose_file_name(name);
-	v[s->n_att].type = compose_strdup(type);
+	v[s->n_att].type = xstrdup(type);
 	v[s->n_att].data = data;
 	v[s->n_att].len = len;
 	s->n_att++;
@@ -1693,7 +1683,7 @@ compose_header(GMimeMessage *msg, const char *name)
 {
 	const char *raw = g_mime_object_get_header(GMIME_OBJECT(msg), name);
 
-	return raw ? mime_decode_header(raw) : compose_strdup("");
+	return raw ? mime_decode_header(raw) : xstrdup("");
 }
 
 /* The text of the original under a forward's separator line. */
@@ -1803,8 +1793,8 @@ compose_start(const char *raw, size_t len, const struct compose_start_opts *o,
 			out->in_reply_to);
 		break;
 	case COMPOSE_FORWARD:
-		out->to = compose_strdup("");
-		out->cc = compose_strdup("");
+		out->to = xstrdup("");
+		out->cc = xstrdup("");
 		out->subject = compose_subject_forward(subject);
 		compose_forward_text(&body, msg, view.body.buf);
 		out->body = buf_detach(&body, NULL);
@@ -1813,10 +1803,10 @@ compose_start(const char *raw, size_t len, const struct compose_start_opts *o,
 				g_mime_message_get_mime_part(msg), out, 0);
 		break;
 	case COMPOSE_FORWARD_ATTACHED:
-		out->to = compose_strdup("");
-		out->cc = compose_strdup("");
+		out->to = xstrdup("");
+		out->cc = xstrdup("");
 		out->subject = compose_subject_forward(subject);
-		out->body = compose_strdup("");
+		out->body = xstrdup("");
 		data = malloc(len ? len : 1);
 		if (!data)
 			fatal("out of memory");

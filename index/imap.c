@@ -1985,17 +1985,6 @@ imap_addresses(clist *list)
 	return buf_detach(&b, NULL);
 }
 
-/* A copy of s, "" for NULL. */
-static char *
-imap_strdup(const char *s)
-{
-	char *d = strdup(s ? s : "");
-
-	if (!d)
-		fatal("out of memory");
-	return d;
-}
-
 /* Our flag bits from a FLAGS list. */
 static uint32_t
 imap_flags(const struct mailimap_msg_att_dynamic *dyn)
@@ -2082,15 +2071,15 @@ imap_read_att(const struct mailimap_msg_att *att, uint32_t *uid,
 			if (!e || !env || e->from)
 				break;
 			e->date = imap_parse_date(env->env_date);
-			e->subject = imap_strdup(env->env_subject);
+			e->subject = xstrdup(env->env_subject);
 			e->from = imap_addresses(
 				env->env_from ? env->env_from->frm_list : NULL);
 			e->to = imap_addresses(env->env_to ? env->env_to->to_list
 							  : NULL);
 			e->cc = imap_addresses(env->env_cc ? env->env_cc->cc_list
 							  : NULL);
-			e->message_id = imap_strdup(env->env_message_id);
-			e->in_reply_to = imap_strdup(env->env_in_reply_to);
+			e->message_id = xstrdup(env->env_message_id);
+			e->in_reply_to = xstrdup(env->env_in_reply_to);
 			break;
 		}
 	}
@@ -2147,12 +2136,12 @@ static void
 imap_envelope_copy(struct imap_envelope *d, const struct imap_envelope *e)
 {
 	*d = *e;
-	d->from = imap_strdup(e->from);
-	d->to = imap_strdup(e->to);
-	d->cc = imap_strdup(e->cc);
-	d->subject = imap_strdup(e->subject);
-	d->message_id = imap_strdup(e->message_id);
-	d->in_reply_to = imap_strdup(e->in_reply_to);
+	d->from = xstrdup(e->from);
+	d->to = xstrdup(e->to);
+	d->cc = xstrdup(e->cc);
+	d->subject = xstrdup(e->subject);
+	d->message_id = xstrdup(e->message_id);
+	d->in_reply_to = xstrdup(e->in_reply_to);
 }
 
 /* The fetch attributes of imap_fetch_envelopes(). */

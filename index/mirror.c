@@ -129,17 +129,6 @@ mirror_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A copy of s ("" for NULL); out of memory is fatal. */
-static char *
-mirror_strdup(const char *s)
-{
-	char *d = strdup(s ? s : "");
-
-	if (!d)
-		fatal("out of memory");
-	return d;
-}
-
 /* Appends a message to v. */
 static void
 mirror_push(struct mirror_vec *v, uint32_t uid, uint32_t flags, uint32_t uv)
@@ -174,7 +163,7 @@ mirror_strv_push(struct mirror_strv *v, char *s, int own)
 		if (!v->v)
 			fatal("out of memory");
 	}
-	v->v[v->n++] = own ? s : mirror_strdup(s);
+	v->v[v->n++] = own ? s : xstrdup(s);
 }
 
 /* Empties v, keeping its memory. */
@@ -327,10 +316,10 @@ mirror_folder_dir(const char *name, char delim)
 	const char *p, *e;
 
 	if (!strcasecmp(name, "INBOX"))
-		return mirror_strdup("INBOX");
+		return xstrdup("INBOX");
 	utf8 = imap_utf7_to_utf8(name);
 	if (!utf8)
-		utf8 = mirror_strdup(name);
+		utf8 = xstrdup(name);
 	p = utf8;
 	if (delim && !strncasecmp(p, "INBOX", 5) && p[5] == delim) {
 		buf_adds(&out, "INBOX/");
@@ -420,9 +409,9 @@ mirror_add_folder(struct mirror *m, const char *dir, const char *name,
 		m->selected = &m->f[sel];
 	f = &m->f[m->n_f++];
 	memset(f, 0, sizeof(*f));
-	f->st.dir = mirror_strdup(dir);
-	f->st.name = mirror_strdup(name);
-	f->st.source = mirror_strdup(source);
+	f->st.dir = xstrdup(dir);
+	f->st.name = xstrdup(name);
+	f->st.source = xstrdup(source);
 	f->due = 1;
 	f->full = 1;
 	f->changed = 1;
@@ -576,7 +565,7 @@ mirror_names_add(const char *name, void *arg)
 		if (!nm->v)
 			fatal("out of memory");
 	}
-	nm->v[nm->n++] = mirror_strdup(name);
+	nm->v[nm->n++] = xstrdup(name);
 	return 0;
 }
 
@@ -1211,7 +1200,7 @@ mirror_list(struct mirror *m)
 			f = mirror_add_folder(m, dir, list[i].name, "");
 		if (strcmp(f->st.name, list[i].name)) {
 			free(f->st.name);
-			f->st.name = mirror_strdup(list[i].name);
+			f->st.name = xstrdup(list[i].name);
 			f->changed = 1;
 		}
 		f->listed = 1;
@@ -1326,7 +1315,7 @@ mirror_scan_maildir(struct mirror *m)
 			 de->d_name);
 		if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
-		name = mirror_strdup(de->d_name + 1);
+		name = xstrdup(de->d_name + 1);
 		for (p = name; *p; p++)
 			if (*p == '.')
 				*p = m->delim;
@@ -1765,7 +1754,7 @@ mirror_open(struct mirror **out, struct search *s,
 	m->s = s;
 	m->root = search_root(s);
 	m->src = search_source_of(s);
-	m->maildir = o->maildir ? mirror_strdup(o->maildir) : NULL;
+	m->maildir = o->maildir ? xstrdup(o->maildir) : NULL;
 	m->delim = o->maildir_delim ? o->maildir_delim : '/';
 	m->connect = o->connect;
 	m->connect_arg = o->connect_arg;

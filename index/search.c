@@ -197,17 +197,6 @@ search_folders_free(struct search_folder *f, size_t n)
 	free(f);
 }
 
-/* A copy of s ("" for NULL); out of memory is fatal. */
-static char *
-search_strdup(const char *s)
-{
-	char *d = strdup(s ? s : "");
-
-	if (!d)
-		fatal("out of memory");
-	return d;
-}
-
 /*
  * Reads one folder's config value into f (dir given). Returns 0, or -1
  * when the value is not one this version wrote.
@@ -230,9 +219,9 @@ search_folder_parse(const char *dir, const char *value,
 	source = strchr(name, '\t');
 	if (!source)
 		return -1;
-	f->dir = search_strdup(dir);
+	f->dir = xstrdup(dir);
 	f->name = strndup(name, (size_t)(source - name));
-	f->source = search_strdup(source + 1);
+	f->source = xstrdup(source + 1);
 	if (!f->name)
 		fatal("out of memory");
 	f->uidvalidity = uv;
@@ -414,7 +403,7 @@ search_open(struct search **out, const char *state_dir,
 		fatal("out of memory");
 	s->lock_fd = -1;
 	s->src = src;
-	s->state = search_strdup(real);
+	s->state = xstrdup(real);
 	if (asprintf(&s->root, "%s/%s", real,
 		     src == SEARCH_MAILDIR ? "maildir" : "mirror") < 0 ||
 	    asprintf(&s->lock_path, "%s/search.lock", real) < 0)
@@ -864,7 +853,7 @@ search_unindex(struct search *s, const char *path, int *synced)
 		return search_fail(st, "look a file up");
 	if (!msg)
 		return 0;
-	id = search_strdup(notmuch_message_get_message_id(msg));
+	id = xstrdup(notmuch_message_get_message_id(msg));
 	notmuch_message_destroy(msg);
 	msg = NULL;
 	st = notmuch_database_remove_message(s->db, path);
@@ -1104,7 +1093,7 @@ search_dirs_add(const char *value, const char *start, const char *end,
 	d->v = reallocarray(d->v, d->n + 1, sizeof(*d->v));
 	if (!d->v)
 		fatal("out of memory");
-	d->v[d->n++] = search_strdup(value);
+	d->v[d->n++] = xstrdup(value);
 }
 
 /* A dovecot-uidlist file, read into ul (source set). Returns 0 or -1. */
@@ -1149,7 +1138,7 @@ search_uidlist_read(struct search_uidlist *ul, const char *path)
 			if (!ul->v)
 				fatal("out of memory");
 		}
-		ul->v[ul->n].base = search_strdup(p);
+		ul->v[ul->n].base = xstrdup(p);
 		ul->v[ul->n].uid = uid;
 		ul->n++;
 	}
@@ -1194,7 +1183,7 @@ search_dovecot_uid(struct search *s, const char *source, const char *name,
 			fatal("out of memory");
 		ul = &s->ul[s->n_ul++];
 		memset(ul, 0, sizeof(*ul));
-		ul->source = search_strdup(source);
+		ul->source = xstrdup(source);
 	}
 	if (ul->size != st.st_size ||
 	    ul->mtime.tv_sec != st.st_mtim.tv_sec ||
@@ -1209,7 +1198,7 @@ search_dovecot_uid(struct search *s, const char *source, const char *name,
 		ul->size = st.st_size;
 		ul->mtime = st.st_mtim;
 	}
-	base = search_strdup(name);
+	base = xstrdup(name);
 	if (strchr(base, ':'))
 		*strchr(base, ':') = '\0';
 	key.base = base;
@@ -1244,7 +1233,7 @@ search_fill_hit(struct search *s, notmuch_message_t *msg,
 		path = notmuch_filenames_get(fn);
 		h->copies++;
 		if (!first)
-			first = search_strdup(path);
+			first = xstrdup(path);
 		if (best || strncmp(path, s->root, rootlen) ||
 		    path[rootlen] != '/')
 			continue;
@@ -1255,17 +1244,17 @@ search_fill_hit(struct search *s, notmuch_message_t *msg,
 
 			if ((size_t)(slash - rel) == dl + 4 &&
 			    !strncmp(rel, pref->v[j], dl) && rel[dl] == '/')
-				best = search_strdup(path);
+				best = xstrdup(path);
 		}
 	}
 	if (fn)
 		notmuch_filenames_destroy(fn);
 	chosen = best ? best : first;
-	h->path = search_strdup(chosen);
+	h->path = xstrdup(chosen);
 	h->date = notmuch_message_get_date(msg);
-	h->from = search_strdup(notmuch_message_get_header(msg, "from"));
-	h->subject = search_strdup(notmuch_message_get_header(msg, "subject"));
-	h->message_id = search_strdup(notmuch_message_get_message_id(msg));
+	h->from = xstrdup(notmuch_message_get_header(msg, "from"));
+	h->subject = xstrdup(notmuch_message_get_header(msg, "subject"));
+	h->message_id = xstrdup(notmuch_message_get_message_id(msg));
 	if (chosen && !strncmp(chosen, s->root, rootlen) &&
 	    chosen[rootlen] == '/') {
 		rel = chosen + rootlen + 1;
@@ -1279,7 +1268,7 @@ search_fill_hit(struct search *s, notmuch_message_t *msg,
 			for (i = 0; i < nf && !folder; i++)
 				if (!strcmp(f[i].dir, dir))
 					folder = &f[i];
-			h->folder = search_strdup(folder ? folder->name : dir);
+			h->folder = xstrdup(folder ? folder->name : dir);
 			if (s->src == SEARCH_MIRROR) {
 				if (mirror_parse_name(name, &h->uidvalidity,
 						      &h->uid, &h->flags) < 0)
@@ -1294,7 +1283,7 @@ search_fill_hit(struct search *s, notmuch_message_t *msg,
 		}
 	}
 	if (!h->folder)
-		h->folder = search_strdup("");
+		h->folder = xstrdup("");
 	free(dir);
 	free(first);
 	free(best);
@@ -1511,13 +1500,13 @@ search_abook_add(struct search_abook *ab, const char *text)
 				if (!ab->v)
 					fatal("out of memory");
 			}
-			ab->v[j].addr = search_strdup(addr);
-			ab->v[j].name = search_strdup(name);
+			ab->v[j].addr = xstrdup(addr);
+			ab->v[j].name = xstrdup(name);
 			ab->v[j].count = 0;
 			ab->n++;
 		} else if (!*ab->v[j].name && name && *name) {
 			free(ab->v[j].name);
-			ab->v[j].name = search_strdup(name);
+			ab->v[j].name = xstrdup(name);
 		}
 		ab->v[j].count++;
 	}
@@ -1590,7 +1579,7 @@ search_addresses(struct search *s, const char *prefix,
 		if (asprintf(&query, "from:%s* or to:%s*", word, word) < 0)
 			fatal("out of memory");
 	} else {
-		query = search_strdup("*");
+		query = xstrdup("*");
 	}
 	q = notmuch_query_create(db, query);
 	if (!q)
@@ -1847,7 +1836,7 @@ search_imap_dates(struct buf *out, const char *value)
 	int f1[3], f2[3], t1[3], t2[3], rc = -1;
 
 	from = strndup(value, dots ? (size_t)(dots - value) : strlen(value));
-	to = search_strdup(dots ? dots + 2 : value);
+	to = xstrdup(dots ? dots + 2 : value);
 	if (!from)
 		fatal("out of memory");
 	if ((*from && search_period(from, f1, f2) < 0) ||
@@ -1881,7 +1870,7 @@ search_imap_term(struct buf *out, const struct search_tok *t)
 		{ "replied", "ANSWERED" }, { "draft", "DRAFT" },
 		{ "deleted", "DELETED" }, { "passed", "KEYWORD $Forwarded" },
 	};
-	char *v = search_strdup(t->value);
+	char *v = xstrdup(t->value);
 	size_t i, len = strlen(v);
 	int rc = 0;
 

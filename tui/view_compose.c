@@ -115,16 +115,6 @@ compose_now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static char *
-compose_strdup(const char *s)
-{
-	char *d = strdup(s ? s : "");
-
-	if (!d)
-		fatal("out of memory");
-	return d;
-}
-
 /* A field's text, in a buffer the caller releases. */
 static void
 compose_field_text(struct compose_priv *p, enum cfield f, struct buf *out)
@@ -358,7 +348,7 @@ compose_save_draft(struct app *a, struct compose_priv *p, int say)
 	}
 	/* A copy: the folder list may be read again meanwhile. */
 	drafts = compose_drafts_folder(a);
-	own = drafts ? compose_strdup(drafts) : NULL;
+	own = drafts ? xstrdup(drafts) : NULL;
 	drafts = own;
 	if (drafts && session_online(a) &&
 	    imap_append(a->conn, drafts, IMAP_FLAG_DRAFT | IMAP_FLAG_SEEN,
@@ -367,7 +357,7 @@ compose_save_draft(struct app *a, struct compose_priv *p, int say)
 			compose_drop_remote(a, p);
 		p->draft_uid = uid;
 		free(p->draft_folder);
-		p->draft_folder = compose_strdup(drafts);
+		p->draft_folder = xstrdup(drafts);
 		compose_drop_local(p);
 		if (say)
 			app_message(a, "draft saved in %s", drafts);
@@ -482,7 +472,7 @@ compose_open_start(struct app *a, struct compose_priv *p,
 	compose_att_take(p, s.att, s.n_att);
 	s.att = NULL;
 	s.n_att = 0;
-	p->orig_folder = compose_strdup(arg->folder);
+	p->orig_folder = xstrdup(arg->folder);
 	p->orig_uid = arg->uid;
 	p->orig_flag = o.kind == COMPOSE_REPLY || o.kind == COMPOSE_REPLY_ALL
 			       ? IMAP_FLAG_ANSWERED
@@ -547,7 +537,7 @@ compose_open_draft(struct app *a, struct compose_priv *p,
 	d.in_reply_to = d.references = NULL;
 	if (d.origin && sscanf(d.origin, "%*s %u %511[^\n]", &uid, folder) == 2) {
 		p->orig_uid = uid;
-		p->orig_folder = compose_strdup(folder);
+		p->orig_folder = xstrdup(folder);
 		p->orig_flag = strncmp(d.origin, "answered", 8) == 0
 				       ? IMAP_FLAG_ANSWERED
 				       : IMAP_FLAG_FORWARDED;
@@ -556,7 +546,7 @@ compose_open_draft(struct app *a, struct compose_priv *p,
 	d.att = NULL;
 	d.n_att = 0;
 	p->draft_uid = arg->uid;
-	p->draft_folder = compose_strdup(arg->folder);
+	p->draft_folder = xstrdup(arg->folder);
 	p->field = d.to[0] ? CF_BODY : CF_TO;
 	compose_cursor_before_signature(&p->ed[CF_BODY]);
 	compose_draft_free(&d);
@@ -945,8 +935,8 @@ compose_attach(struct app *a, struct compose_priv *p)
 	if (!at)
 		fatal("out of memory");
 	base = strrchr(path.buf, '/');
-	at->filename = compose_strdup(base ? base + 1 : path.buf);
-	at->type = compose_strdup(compose_guess_type(at->filename));
+	at->filename = xstrdup(base ? base + 1 : path.buf);
+	at->type = xstrdup(compose_guess_type(at->filename));
 	at->data = data;
 	at->len = off;
 	data = NULL;
@@ -989,7 +979,7 @@ compose_comp_add(struct compose_priv *p, const char *s)
 	for (i = 0; i < p->n_comp; i++)
 		if (strcasecmp(p->comp[i], s) == 0)
 			return 0;
-	p->comp[p->n_comp++] = compose_strdup(s);
+	p->comp[p->n_comp++] = xstrdup(s);
 	return 1;
 }
 

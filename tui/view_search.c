@@ -72,17 +72,6 @@ static const struct view_hint results_hints[] = {
 	{ REQ_NONE, NULL },
 };
 
-/* A copy of s ("" for NULL); out of memory is fatal. */
-static char *
-results_strdup(const char *s)
-{
-	char *d = strdup(s ? s : "");
-
-	if (!d)
-		fatal("out of memory");
-	return d;
-}
-
 /* Whether two server names are the same folder (INBOX in any case). */
 static int
 results_same_folder(const char *x, const char *y)
@@ -101,9 +90,9 @@ results_folder_name(struct app *a, const char *folder)
 
 	for (i = 0; i < a->n_folders; i++)
 		if (results_same_folder(a->folders[i].name, folder))
-			return results_strdup(a->folders[i].display);
+			return xstrdup(a->folders[i].display);
 	s = imap_utf7_to_utf8(folder);
-	return s ? s : results_strdup(folder);
+	return s ? s : xstrdup(folder);
 }
 
 /* ---- Saved searches and the query history, in the settings store. */
@@ -153,8 +142,8 @@ view_search_saved(struct app *a, struct view_saved_search **out, size_t *n)
 		v = reallocarray(v, len + 1, sizeof(*v));
 		if (!v)
 			fatal("out of memory");
-		v[len].name = results_strdup(line);
-		v[len].query = results_strdup(tab + 1);
+		v[len].name = xstrdup(line);
+		v[len].query = xstrdup(tab + 1);
 		len++;
 	}
 	buf_release(&b);
@@ -332,7 +321,7 @@ results_decode(const char *raw)
 {
 	char *s = mime_decode_header(raw ? raw : "");
 
-	return s ? s : results_strdup(raw);
+	return s ? s : xstrdup(raw);
 }
 
 /*
@@ -353,10 +342,10 @@ results_more(struct app *a, struct results_priv *p)
 		return -1;
 	for (i = 0; i < n; i++) {
 		r = results_add(p);
-		r->folder = results_strdup(h[i].folder);
+		r->folder = xstrdup(h[i].folder);
 		r->who = results_who(h[i].from);
-		r->subject = results_strdup(h[i].subject);
-		r->message_id = results_strdup(h[i].message_id);
+		r->subject = xstrdup(h[i].subject);
+		r->message_id = xstrdup(h[i].message_id);
 		r->uid = h[i].uid;
 		r->flags = h[i].flags;
 		r->date = h[i].date;
@@ -426,12 +415,12 @@ results_run_imap(struct app *a, struct results_priv *p)
 		if (!env[i].uid)
 			continue;
 		r = results_add(p);
-		r->folder = results_strdup(a->folder.buf);
+		r->folder = xstrdup(a->folder.buf);
 		r->subject = results_decode(env[i].subject);
 		from = results_decode(env[i].from);
 		r->who = results_who(from);
 		free(from);
-		r->message_id = results_strdup(env[i].message_id);
+		r->message_id = xstrdup(env[i].message_id);
 		r->uid = env[i].uid;
 		r->flags = env[i].flags;
 		r->date = env[i].date ? env[i].date : env[i].arrival;
@@ -488,8 +477,8 @@ results_run(struct app *a, struct results_priv *p, int say)
 	int rc = 0;
 
 	if (old) {
-		keep_folder = results_strdup(old->folder);
-		keep_id = results_strdup(old->message_id);
+		keep_folder = xstrdup(old->folder);
+		keep_id = xstrdup(old->message_id);
 		keep_uid = old->uid;
 	}
 	results_clear(p);

@@ -95,3 +95,14 @@ err_msg(void)
 {
 	return err_buf[0] ? err_buf : "unknown error";
 }
+
+/* A copy of s ("" for NULL); running out of memory is fatal. */
+char *
+xstrdup(const char *s)
+{
+	char *d = strdup(s ? s : "");
+
+	if (!d)
+		fatal("out of memory");
+	return d;
+}

@@ -24,6 +24,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 /* Logs and aborts: out of memory and broken invariants only. */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 	__attribute__((noreturn));
+/* A copy of s ("" for NULL); running out of memory is fatal. */
+char *xstrdup(const char *s);
 
 int err_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
