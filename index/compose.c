@@ -1116,11 +1116,15 @@ compose_parse_all(const struct compose_msg *m, struct compose_addr_list *from,
 	return 0;
 }
 
+/* A draft's From when the account's is no mail address (RFC 2606). */
+#define COMPOSE_DRAFT_FROM "draft@draft.invalid"
+
 /*
- * A draft's fields: From must parse (it is the account's), the other
- * lists are taken where they parse and left empty where they do not (the
- * text as typed goes into the draft anyway). Returns 0, or -1 with
- * err_msg() set.
+ * A draft's fields: the lists are taken where they parse and left empty
+ * where they do not (the text as typed goes into the draft anyway). A
+ * From that is no single address (a local login such as "jdoe") must not
+ * cost the draft: it becomes COMPOSE_DRAFT_FROM, and a resumed draft
+ * takes the account's From again. Returns 0, or -1 with err_msg() set.
  */
 static int
 compose_parse_draft(const struct compose_msg *m,
@@ -1133,11 +1137,12 @@ compose_parse_draft(const struct compose_msg *m,
 	size_t i;
 
 	if (compose_parse_addresses(m->from_addr, COMPOSE_FIELD_FROM, from,
-				    e) < 0)
-		return -1;
-	if (from->n != 1) {
-		compose_point(e, COMPOSE_FIELD_FROM, 0, 0, 0);
-		return err_set("no single address in From");
+				    NULL) < 0 ||
+	    from->n != 1 || !strchr(from->v[0].addr, '@')) {
+		compose_addr_list_free(from);
+		if (compose_parse_addresses(COMPOSE_DRAFT_FROM,
+					    COMPOSE_FIELD_FROM, from, e) < 0)
+			return -1;
 	}
 	for (i = 0; i < 3; i++)
 		if (compose_parse_addresses(texts[i], COMPOSE_FIELD_TO + i,
@@ -1436,9 +1441,9 @@ compose_build(const struct compose_msg *m, struct compose_out *out,
 		free(from.v[0].name);
 		from.v[0].name = compose_one_line(m->from_name);
 	}
-	dom = m->msgid_domain && *m->msgid_domain
-		      ? m->msgid_domain
-		      : strrchr(from.v[0].addr, '@') + 1;
+	dom = m->msgid_domain && *m->msgid_domain ? m->msgid_domain
+	      : strrchr(from.v[0].addr, '@')	  ? strrchr(from.v[0].addr, '@') + 1
+						  : "localhost.invalid";
 	id = m->message_id;
 	if (id && *id) {
 		if (asprintf(&out->message_id, "%s%s%s", *id == '<' ? "" : "<",

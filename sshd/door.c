@@ -86,10 +86,11 @@ struct door {
 	 * master is writable again, through out_fd, a dup of the master
 	 * polled for POLLOUT while keys wait.
 	 */
-	struct buf to_ui;
+	struct buf to_ui; /* may hold typed secrets: wiped */
 	size_t to_ui_off;
 	int out_fd;
 	int out_polled;
+	int refused; /* libssh holds keys we could not take */
 	int ui_gone;
 	int client_gone;
 };
@@ -571,10 +572,14 @@ door_hold_keys(struct door *d, const char *data, uint32_t len)
 	size_t held = d->to_ui.len - d->to_ui_off;
 	uint32_t take;
 
-	if (held >= DOOR_TO_UI_MAX || d->out_fd < 0)
+	if (held >= DOOR_TO_UI_MAX || d->out_fd < 0) {
+		d->refused = 1;
 		return 0;
+	}
 	take = len < DOOR_TO_UI_MAX - held ? len
 					   : (uint32_t)(DOOR_TO_UI_MAX - held);
+	if (take < len)
+		d->refused = 1;
 	buf_add(&d->to_ui, data, take);
 	if (!d->out_polled &&
 	    ssh_event_add_fd(d->event, d->out_fd, POLLOUT, door_pty_writable,
@@ -638,14 +643,23 @@ door_pty_writable(socket_t fd, int revents, void *arg)
 		}
 		d->to_ui_off += (size_t)n;
 	}
-	buf_reset(&d->to_ui);
+	buf_release_secret(&d->to_ui);
 	d->to_ui_off = 0;
-	/* Data refused while the buffer was full stays in the channel. */
-	got = d->channel ? ssh_channel_read_nonblocking(d->channel, more,
-							sizeof(more), 0)
-			 : 0;
+	/*
+	 * Keys refused while the buffer was full stay in the channel. Read
+	 * them only then: with libssh's buffer empty, a read would handle
+	 * packets and call back into this door from inside this callback.
+	 */
+	got = 0;
+	if (d->refused && d->channel) {
+		got = ssh_channel_read_nonblocking(d->channel, more,
+						   sizeof(more), 0);
+		/* A full read may have left more behind. */
+		d->refused = got == (int)sizeof(more);
+	}
 	if (got > 0) {
 		buf_add(&d->to_ui, more, (size_t)got);
+		explicit_bzero(more, (size_t)got);
 		return 0;
 	}
 	ssh_event_remove_fd(d->event, fd);
@@ -910,7 +924,7 @@ door_drop_out_fd(struct door *d)
 	if (d->out_fd >= 0)
 		close(d->out_fd);
 	d->out_fd = -1;
-	buf_release(&d->to_ui);
+	buf_release_secret(&d->to_ui);
 	d->to_ui_off = 0;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "crypto.h"
 #include "door_req.h"
@@ -43,7 +44,9 @@ door_may_admin(struct door_identity *id)
 		return err_set("'%s' is not an admin", id->email);
 	if (id->conf->require_2fa) {
 		rc = acct_account_get(id->acct, id->email, &ac);
-		if (rc <= 0 || !ac.totp_enabled)
+		rc = rc > 0 && ac.totp_enabled;
+		explicit_bzero(&ac, sizeof(ac));
+		if (!rc)
 			return err_set("turn on two-factor authentication "
 				       "(Settings) before using the admin pane");
 	}
@@ -103,33 +106,91 @@ struct door_page {
 };
 
 /*
- * Adds up the sizes of the messages in one Maildir folder's cur/ and
- * new/ into *bytes.
+ * The door reads Maildirs as root, and whoever owns a Maildir may have
+ * put a symlink, a FIFO or /dev/zero where a file should be: nothing is
+ * followed, only directories and regular files are read, and never more
+ * than DOOR_MAILDIRSIZE_MAX of maildirsize.
  */
-static void
-door_sum_folder(const char *dir, int64_t *bytes)
+#define DOOR_MAILDIRSIZE_MAX (1 << 20)
+
+/* Opens name under dir (-1: the cwd is not used) as a directory, or -1. */
+static DIR *
+door_open_dir(int dir, const char *name)
 {
-	static const char *const sub[] = { "cur", "new" };
-	char path[4096];
-	struct dirent *de;
-	struct stat st;
-	size_t i;
+	int fd = openat(dir, name,
+			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	DIR *d;
 
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, sub[i]);
-		if ((d = opendir(path)) == NULL)
-			continue;
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			if (fstatat(dirfd(d), de->d_name, &st,
-				    AT_SYMLINK_NOFOLLOW) == 0 &&
-			    S_ISREG(st.st_mode))
-				*bytes += st.st_size;
-		}
-		closedir(d);
+	if (fd < 0)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL)
+		close(fd);
+	return d;
+}
+
+/* Adds the sizes of the regular files in dir/sub to *bytes. */
+static void
+door_sum_sub(int dir, const char *sub, int64_t *bytes)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d = door_open_dir(dir, sub);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' &&
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+			    0 &&
+		    S_ISREG(st.st_mode))
+			*bytes += st.st_size;
+	closedir(d);
+}
+
+/* Adds up the message files of one Maildir folder (cur/ and new/). */
+static void
+door_sum_folder(int dir, const char *name, int64_t *bytes)
+{
+	DIR *d = door_open_dir(dir, name);
+
+	if (d == NULL)
+		return;
+	door_sum_sub(dirfd(d), "cur", bytes);
+	door_sum_sub(dirfd(d), "new", bytes);
+	closedir(d);
+}
+
+/* Dovecot's maildirsize in the Maildir dir: the sum of its lines, or -1. */
+static int64_t
+door_maildirsize(int dir)
+{
+	char line[128];
+	long long size, count;
+	int64_t bytes = 0;
+	struct stat st;
+	size_t read = 0;
+	FILE *f;
+	int fd;
+
+	fd = openat(dir, "maildirsize",
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return -1;
 	}
+	/* The first line is the quota itself; then "bytes count" lines. */
+	if (fgets(line, sizeof(line), f))
+		while (read < DOOR_MAILDIRSIZE_MAX &&
+		       fgets(line, sizeof(line), f)) {
+			read += strlen(line);
+			if (sscanf(line, "%lld %lld", &size, &count) == 2)
+				bytes += size;
+		}
+	fclose(f);
+	return bytes > 0 ? bytes : 0;
 }
 
 /*
@@ -142,38 +203,42 @@ static int64_t
 door_maildir_usage(const char *root, const char *email)
 {
 	const char *at = strrchr(email, '@');
-	char maildir[2048], path[4096], line[128];
-	long long size, count;
-	int64_t bytes = 0;
+	char local[ACCT_EMAIL_MAX + 1];
+	const char *step[3];
+	int64_t bytes;
 	struct dirent *de;
-	FILE *f;
-	DIR *d;
+	DIR *d, *up;
+	int i;
 
-	if (at == NULL || strstr(email, "..") || strchr(email, '/'))
+	if (at == NULL || strstr(email, "..") || strchr(email, '/') ||
+	    (size_t)(at - email) >= sizeof(local))
 		return 0;
-	snprintf(maildir, sizeof(maildir), "%s/%s/%.*s/Maildir", root, at + 1,
-		 (int)(at - email), email);
-	snprintf(path, sizeof(path), "%s/maildirsize", maildir);
-	if ((f = fopen(path, "r")) != NULL) {
-		/* The first line is the quota itself; then "bytes count". */
-		if (fgets(line, sizeof(line), f))
-			while (fgets(line, sizeof(line), f))
-				if (sscanf(line, "%lld %lld", &size,
-					   &count) == 2)
-					bytes += size;
-		fclose(f);
-		return bytes > 0 ? bytes : 0;
-	}
-	if ((d = opendir(maildir)) == NULL)
+	memcpy(local, email, (size_t)(at - email));
+	local[at - email] = '\0';
+	/* root is the admin's; below it nothing is followed. */
+	step[0] = at + 1;
+	step[1] = local;
+	step[2] = "Maildir";
+	if ((d = door_open_dir(AT_FDCWD, root)) == NULL)
 		return 0;
-	door_sum_folder(maildir, &bytes);
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] != '.' || !strcmp(de->d_name, ".") ||
-		    !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", maildir, de->d_name);
-		door_sum_folder(path, &bytes);
+	for (i = 0; i < 3; i++) {
+		up = d;
+		d = door_open_dir(dirfd(up), step[i]);
+		closedir(up);
+		if (d == NULL)
+			return 0;
 	}
+	bytes = door_maildirsize(dirfd(d));
+	if (bytes >= 0) {
+		closedir(d);
+		return bytes;
+	}
+	bytes = 0;
+	door_sum_folder(dirfd(d), ".", &bytes);
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] == '.' && strcmp(de->d_name, ".") &&
+		    strcmp(de->d_name, ".."))
+			door_sum_folder(dirfd(d), de->d_name, &bytes);
 	closedir(d);
 	return bytes;
 }

@@ -157,6 +157,7 @@ void main_looks_list(const char *kind, struct buf *names);
 /* prompt.c */
 int prompt_yesno(struct app *a, const char *question);
 int prompt_text(struct app *a, const char *label, struct buf *text);
+int prompt_text_private(struct app *a, const char *label, struct buf *text);
 void prompt_add_utf8(struct buf *b, int cp);
 void prompt_history_add(const char *label, const char *entry);
 const char *prompt_history_entry(const char *label, size_t i);

@@ -254,6 +254,9 @@ prompt_history_entry(const char *label, size_t i)
 	return h && i < h->n ? h->v[i] : NULL;
 }
 
+static int prompt_line(struct app *a, const char *label, struct buf *text,
+		       int history);
+
 /*
  * Reads a line of text after label, starting from what text holds.
  * Enter accepts (0), Esc or ^G cancels (-1); Backspace, Delete, Left,
@@ -264,6 +267,23 @@ prompt_history_entry(const char *label, size_t i)
  */
 int
 prompt_text(struct app *a, const char *label, struct buf *text)
+{
+	return prompt_line(a, label, text, 1);
+}
+
+/*
+ * As prompt_text(), for one-time codes and the like: the answer is kept
+ * in no history, so Up cannot bring it back and no copy outlives it.
+ */
+int
+prompt_text_private(struct app *a, const char *label, struct buf *text)
+{
+	return prompt_line(a, label, text, 0);
+}
+
+/* prompt_text(); history: the answer joins the question's history. */
+static int
+prompt_line(struct app *a, const char *label, struct buf *text, int history)
 {
 	struct buf line = BUF_INIT, ch = BUF_INIT, draft = BUF_INIT;
 	const char *past;
@@ -307,7 +327,8 @@ prompt_text(struct app *a, const char *label, struct buf *text)
 		if (k < 0 || prompt_is_cancel(k))
 			break;
 		if (k == TK_ENTER) {
-			prompt_history_add(label, text->buf);
+			if (history)
+				prompt_history_add(label, text->buf);
 			rc = 0;
 			break;
 		}

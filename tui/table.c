@@ -164,8 +164,9 @@ table_match(const struct table *t, uint32_t r)
 	const struct buf *row = t->rows.cells + (size_t)r * t->rows.cols;
 	int i;
 
-	if (t->exact_col >= 0 && strcasecmp(row[t->exact_col].buf,
-					    t->exact.buf))
+	if (t->exact_col >= 0 &&
+	    ((uint32_t)t->exact_col >= t->rows.cols ||
+	     strcasecmp(row[t->exact_col].buf, t->exact.buf)))
 		return 0;
 	if (!t->filter.len)
 		return 1;

@@ -973,13 +973,22 @@ static int
 compose_comp_add(struct compose_priv *p, const char *s)
 {
 	size_t i;
+	char *c;
 
 	if (p->n_comp == COMPOSE_COMPLETIONS || !*s)
 		return 0;
 	for (i = 0; i < p->n_comp; i++)
 		if (strcasecmp(p->comp[i], s) == 0)
 			return 0;
-	p->comp[p->n_comp++] = xstrdup(s);
+	/*
+	 * A name from mail (decoded RFC 2047) may hold a line break: a
+	 * header field is one line, so every control becomes a space.
+	 */
+	c = xstrdup(s);
+	for (i = 0; c[i]; i++)
+		if ((unsigned char)c[i] < 0x20 || c[i] == 0x7f)
+			c[i] = ' ';
+	p->comp[p->n_comp++] = c;
 	return 1;
 }
 

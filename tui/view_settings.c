@@ -394,7 +394,7 @@ static int
 settings_ask_code(struct app *a, const char *label, struct buf *code)
 {
 	buf_reset(code);
-	return prompt_text(a, label, code) == 0 && code->len ? 0 : -1;
+	return prompt_text_private(a, label, code) == 0 && code->len ? 0 : -1;
 }
 
 /* Starts the enrolment: a new secret from the door, shown as a QR code. */

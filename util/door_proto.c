@@ -392,6 +392,9 @@ door_call(int fd, const struct door_req *r, struct buf *ok,
 	struct msg req, reply;
 	int rc = -1;
 
+	/* A caller's rows are always set up, whatever the door answers. */
+	if (rows)
+		door_rows_init(rows, 0);
 	if (door_encode_req(&req, r) < 0)
 		return -1;
 	rc = msg_write(fd, &req);
