@@ -1333,15 +1333,28 @@ compose_draw_field(struct compose_priv *p, enum cfield f, int row,
 			 strlen(cfield_label[f]));
 	if (avail < 1)
 		return;
-	/* Scroll the field sideways so that the cursor shows. */
-	if (p->field == f)
-		while (skip < e->cur.col &&
-		       text_width(l->s + skip, e->cur.col - skip) >= avail) {
-			skip++;
-			while (skip < l->len &&
-			       ((unsigned char)l->s[skip] & 0xC0) == 0x80)
-				skip++;
+	/*
+	 * Scroll the field sideways so that the cursor shows: walk back
+	 * from the cursor while the characters fit (linear, so a field
+	 * holding a long paste still draws at once).
+	 */
+	if (p->field == f && text_width(l->s, e->cur.col) >= avail) {
+		size_t k = e->cur.col, prev;
+		int w = 0;
+
+		while (k > 0) {
+			prev = k - 1;
+			while (prev > 0 &&
+			       ((unsigned char)l->s[prev] & 0xC0) == 0x80)
+				prev--;
+			cw = text_width(l->s + prev, k - prev);
+			if (w + cw >= avail)
+				break;
+			w += cw;
+			k = prev;
 		}
+		skip = k;
+	}
 	display_text_pad(row, r->col + lw, r->cols - lw, TH_HEADER,
 			 l->s + skip, l->len - skip);
 	if (p->field == f) {

@@ -473,7 +473,7 @@ results_run(struct app *a, struct results_priv *p, int say)
 	struct result *old = p->cur < p->n ? &p->v[p->cur] : NULL;
 	char *keep_folder = NULL, *keep_id = NULL, *where;
 	uint32_t keep_uid = 0;
-	size_t old_cur = p->cur, i;
+	size_t old_cur = p->cur, old_n = p->n, i;
 	int rc = 0;
 
 	if (old) {
@@ -486,8 +486,13 @@ results_run(struct app *a, struct results_priv *p, int say)
 	if (results_index_ready(a) ||
 	    (a->search && results_index_only(p->query.buf))) {
 		p->imap = 0;
-		if (search_count(a->search, p->query.buf, &p->total) < 0 ||
-		    results_more(a, p) < 0) {
+		/* As many rows as before: the cursor stays where it was. */
+		rc = search_count(a->search, p->query.buf, &p->total);
+		if (rc == 0)
+			do
+				rc = results_more(a, p);
+			while (rc == 0 && p->n < old_n && p->n < p->total);
+		if (rc < 0) {
 			app_error(a, "%s", err_msg());
 			rc = -1;
 		} else if (say && !results_index_ready(a)) {
@@ -588,9 +593,13 @@ results_draw(struct app *a, struct view *v, const struct view_rect *r)
 	int rows = r->rows - 1, y, fw;
 	size_t i;
 
-	/* The index moved on: run the query again. */
+	/*
+	 * The index moved on: run the query again, from the index only
+	 * (never a server round trip from inside a draw).
+	 */
 	if (p->changes != background_changes(a) &&
-	    (!p->imap || results_index_ready(a)))
+	    (results_index_ready(a) ||
+	     (a->search && results_index_only(p->query.buf))))
 		results_run(a, p, 0);
 	if (r->rows < 1)
 		return;
