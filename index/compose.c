@@ -1985,6 +1985,8 @@ compose_draft_parse(const char *raw, size_t len, struct compose_draft *out)
 	out->references = h ? compose_one_line(h) : NULL;
 	h = g_mime_object_get_header(GMIME_OBJECT(msg), "X-Tuimail-Origin");
 	out->origin = h ? mime_decode_header(h) : NULL;
+	h = g_mime_object_get_header(GMIME_OBJECT(msg), "User-Agent");
+	out->ours = h && !strcmp(h, COMPOSE_USER_AGENT);
 	compose_keep_attachments(g_mime_message_get_mime_part(msg), &atts, 0);
 	out->att = atts.att;
 	out->n_att = atts.n_att;

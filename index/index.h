@@ -472,6 +472,7 @@ struct compose_draft {
 	char *in_reply_to, *references, *origin;
 	struct compose_attachment *att;
 	size_t n_att;
+	int ours; /* written by tuimail: nothing of it is lost on resuming */
 };
 
 int compose_draft_parse(const char *raw, size_t len,

@@ -545,7 +545,15 @@ compose_open_draft(struct app *a, struct compose_priv *p,
 	compose_att_take(p, d.att, d.n_att);
 	d.att = NULL;
 	d.n_att = 0;
-	p->draft_uid = arg->uid;
+	/*
+	 * Another program's draft may hold what the composer cannot keep
+	 * (HTML, inline parts, other charsets): it stays as it is, and
+	 * what is saved from here is a new draft beside it.
+	 */
+	p->draft_uid = d.ours ? arg->uid : 0;
+	if (!d.ours)
+		app_message(a, "a draft from another mail program: it stays "
+			       "in Drafts as it was");
 	p->draft_folder = xstrdup(arg->folder);
 	p->field = d.to[0] ? CF_BODY : CF_TO;
 	compose_cursor_before_signature(&p->ed[CF_BODY]);

@@ -911,8 +911,21 @@ test_draft_round_trip(void **state)
 	assert_string_equal(d.att[0].filename, "notes.txt");
 	assert_int_equal(d.att[0].len, 11);
 	assert_memory_equal(d.att[0].data, "some notes\n", 11);
+	assert_true(d.ours);
 	compose_draft_free(&d);
 	compose_out_free(&out);
+	/* Another program's draft is not ours to replace. */
+	static const char other[] = "From: x@example.com\r\nSubject: s\r\n"
+				    "User-Agent: Thunderbird\r\n\r\nbody\r\n";
+	assert_int_equal(compose_draft_parse(other, sizeof(other) - 1, &d), 0);
+	assert_false(d.ours);
+	compose_draft_free(&d);
+	/* A From that is no mail address still makes a draft. */
+	m.from_addr = "jdoe";
+	assert_int_equal(compose_build(&m, &out, NULL), 0);
+	assert_non_null(strstr(out.raw.buf, "draft@draft.invalid"));
+	compose_out_free(&out);
+	m.from_addr = "jane@example.com";
 	/* A draft needs no recipient; a message does. */
 	m.to = m.bcc = "";
 	assert_int_equal(compose_build(&m, &out, NULL), 0);
