@@ -217,19 +217,6 @@ main_local_state(struct app *a, const char *user)
 		buf_addch(&a->state_dir, *p == '/' ? '_' : *p);
 }
 
-/* A --security value: CONF_SEC_*, or -1. */
-static int
-main_security(const char *s)
-{
-	if (!strcmp(s, "tls"))
-		return CONF_SEC_TLS;
-	if (!strcmp(s, "starttls"))
-		return CONF_SEC_STARTTLS;
-	if (!strcmp(s, "none"))
-		return CONF_SEC_NONE;
-	return -1;
-}
-
 /*
  * Local mode: parses the options into a and st, asks the password into
  * a->pass. Returns 0, -1 on an error (err_msg() set), or MAIN_USAGE.
@@ -278,7 +265,7 @@ main_local(struct app *a, struct main_start *st, int argc, char **argv)
 			break;
 		case 's':
 		case 'E':
-			sec = main_security(optarg);
+			sec = conf_security_parse(optarg);
 			if (sec < 0)
 				return MAIN_USAGE;
 			*(opt == 's' ? &a->imap_security : &a->smtp_security) =

@@ -618,3 +618,15 @@ conf_scheme_name(int scheme)
 {
 	return scheme_choices[scheme];
 }
+
+/* A security value as [imap] security takes it: CONF_SEC_*, or -1. */
+int
+conf_security_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; sec_choices[i]; i++)
+		if (!strcmp(s, sec_choices[i]))
+			return i;
+	return -1;
+}

@@ -83,6 +83,7 @@ void conf_free(struct conf *c);
 long conf_imap_port(const struct conf *c);
 long conf_smtp_port(const struct conf *c);
 int conf_panel_mode(const struct conf *c);
+int conf_security_parse(const char *s);
 int conf_is_admin(const struct conf *c, const char *email);
 const char *conf_scheme_name(int scheme);
 const char *conf_mode_reason(const struct conf *c);

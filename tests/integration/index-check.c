@@ -472,13 +472,7 @@ main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "s:nc:k:td")) != -1) {
 		switch (opt) {
 		case 's':
-			if (!strcmp(optarg, "tls"))
-				p.security = CONF_SEC_TLS;
-			else if (!strcmp(optarg, "starttls"))
-				p.security = CONF_SEC_STARTTLS;
-			else if (!strcmp(optarg, "none"))
-				p.security = CONF_SEC_NONE;
-			else
+			if ((p.security = conf_security_parse(optarg)) < 0)
 				return check_usage();
 			break;
 		case 'n':

@@ -281,13 +281,7 @@ main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "s:nc:m:i:td")) != -1) {
 		switch (opt) {
 		case 's':
-			if (!strcmp(optarg, "tls"))
-				ck.p.security = CONF_SEC_TLS;
-			else if (!strcmp(optarg, "starttls"))
-				ck.p.security = CONF_SEC_STARTTLS;
-			else if (!strcmp(optarg, "none"))
-				ck.p.security = CONF_SEC_NONE;
-			else
+			if ((ck.p.security = conf_security_parse(optarg)) < 0)
 				return check_usage();
 			break;
 		case 'n':
