@@ -57,11 +57,6 @@ bg_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/*
- * The mirror's connect function: a new IMAP session logged in as the
- * user, arg being the app. The password is the door's answer (wiped at
- * once) or the local session's. Returns 0 or -1 with err_msg() set.
- */
 /* The mirror's interrupt: a key has reached the terminal. */
 static int
 bg_key_waiting(void *arg)
@@ -72,6 +67,11 @@ bg_key_waiting(void *arg)
 	return poll(&p, 1, 0) > 0;
 }
 
+/*
+ * The mirror's connect function: a new IMAP session logged in as the
+ * user, arg being the app (session_login(): the door's password, wiped
+ * at once, or the local session's). Returns 0 or -1 with err_msg() set.
+ */
 static int
 bg_connect(struct imap_conn **out, void *arg)
 {

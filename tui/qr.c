@@ -49,6 +49,8 @@ qr_render(const char *text, int dark_blocks, struct buf *out, int *width,
 	}
 	*width = size;
 	*height = (size + 1) / 2;
+	/* The modules spell the TOTP secret. */
+	explicit_bzero(q->data, (size_t)q->width * (size_t)q->width);
 	QRcode_free(q);
 	return 0;
 }

@@ -325,7 +325,7 @@ settings_draw_enrol(struct app *a, struct settings_priv *p,
 			buf_addf(&b, "Secret: %s", p->secret.buf);
 			display_text(r->row + y + i, r->col + x, r->cols - x,
 				     TH_HEADER_NAME, b.buf, b.len);
-			buf_release(&b);
+			buf_release_secret(&b);
 			continue;
 		}
 		display_text(r->row + y + i, r->col + x, r->cols - x,
